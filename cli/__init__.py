@@ -1,1 +1,2 @@
-"""flowgraph's command line: `flowgraph run|...`; the commands live in `cli.main`."""
+"""flowgraph's command line, installed as `flowgraph.cli`: `flowgraph run|...`; the commands
+live in `flowgraph.cli.main`."""

@@ -1,5 +1,5 @@
-"""`python -m cli ...` is `flowgraph ...`."""
-from cli.main import main
+"""`python -m flowgraph.cli ...` is `flowgraph ...`."""
+from .main import main
 
 if __name__ == "__main__":
     main(prog_name="flowgraph")

@@ -1,14 +1,16 @@
 """The `flowgraph` command: a click group of thin commands over library functions.
 
-More commands plug in without edits here: any module `cli/<name>_commands.py` is imported
-when the group is built, and the click commands it defines at module level (or lists in
-`COMMANDS`) are added to the group. A module that cannot be imported (a missing optional
-dependency) is skipped.
+More commands plug in without edits here: any module `<name>_commands.py` of this package
+(the folder cli/, installed as `flowgraph.cli`) is imported when the group is built, and the
+click commands it defines at module level (or lists in `COMMANDS`) are added to the group. A
+module that cannot be imported (a missing optional dependency) is left out with one line on
+stderr that names it and the error.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 
 import click
 
@@ -58,15 +60,19 @@ def run(ctx, no_alias, logdir, no_log, device, script, args):
 
 
 def _plugin_commands() -> list[click.Command]:
-    """Click commands found in the `cli/*_commands.py` modules that import."""
-    import cli
+    """Click commands found in this package's `*_commands.py` modules; one that fails to
+    import is reported on stderr and left out."""
+    package = sys.modules[__package__]
     found: list[click.Command] = []
-    for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if not info.name.endswith("_commands"):
             continue
+        name = f"{__package__}.{info.name}"
         try:
-            module = importlib.import_module(f"cli.{info.name}")
-        except ImportError:
+            module = importlib.import_module(name)
+        except Exception as e:
+            click.echo(f"flowgraph: the commands in {name} are unavailable: "
+                       f"{type(e).__name__}: {e}", err=True)
             continue
         listed = getattr(module, "COMMANDS", None)
         candidates = listed if listed is not None else vars(module).values()

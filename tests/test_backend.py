@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 import bmi_like
 import flowgraph as tf
-from cli.main import main
 from flowgraph import backend as B
+from flowgraph.cli.main import main
 from fake_cupy import FakeCupy
 from strict_backend import StrictArray, StrictBackend
 

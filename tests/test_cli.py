@@ -1,8 +1,10 @@
-"""`flowgraph run` and the command group: aliasing TensorFlow, argv, exit status, error reports.
+"""`flowgraph run` and the command group: aliasing TensorFlow, argv, exit status, error reports;
+how `graph` and `board` take their arguments; the package `flowgraph.cli` (the folder cli/).
 
 In-process runs use click's CliRunner; runs that must see a real process (exit status, a
 fresh interpreter with no aliases) use subprocess.
 """
+import configparser
 import os
 import subprocess
 import sys
@@ -12,9 +14,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import cli
 import flowgraph as tf
-from cli.main import _plugin_commands, main
+import flowgraph.cli as cli
+from flowgraph.cli.main import _plugin_commands, main
+from flowgraph.export import board
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 PKG_DIR = os.path.dirname(os.path.abspath(tf.__file__))
@@ -33,7 +36,7 @@ def invoke(*args):
 def python_cli(*args, cwd=None):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]))
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "flowgraph.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -68,7 +71,7 @@ def test_console_script_when_installed(tmp_path):
     assert result.returncode == 0 and result.stdout == "7\n"
 
 
-def test_commands_plug_in_from_cli_modules(tmp_path, monkeypatch):
+def test_commands_plug_in_from_cli_modules(tmp_path, monkeypatch, capsys):
     (tmp_path / "demo_commands.py").write_text(textwrap.dedent("""
         import click
 
@@ -79,12 +82,53 @@ def test_commands_plug_in_from_cli_modules(tmp_path, monkeypatch):
     (tmp_path / "broken_commands.py").write_text("import no_such_module_for_flowgraph\n")
     monkeypatch.setattr(cli, "__path__", [*cli.__path__, str(tmp_path)])
     try:
-        names = [c.name for c in _plugin_commands()]
+        commands = _plugin_commands()
     finally:
-        for name in ("cli.demo_commands", "cli.broken_commands"):
+        for name in ("flowgraph.cli.demo_commands", "flowgraph.cli.broken_commands"):
             sys.modules.pop(name, None)
-    assert "hello" in names
-    assert all(isinstance(c, click.Command) for c in _plugin_commands())
+    names = [c.name for c in commands]
+    assert {"hello", "info", "graph", "board"} <= set(names)
+    assert all(isinstance(c, click.Command) for c in commands)
+    assert capsys.readouterr().err == (
+        "flowgraph: the commands in flowgraph.cli.broken_commands are unavailable: "
+        "ModuleNotFoundError: No module named 'no_such_module_for_flowgraph'\n")
+
+
+def test_the_shipped_commands_all_load(capsys):
+    assert {"run", "info", "graph", "board"} <= set(main.commands)
+    _plugin_commands()
+    assert capsys.readouterr().err == ""
+
+
+# --- the package: cli/ installs as flowgraph.cli -----------------------------------------------
+
+def test_setup_cfg_lists_every_package():
+    """setup.cfg lists the packages (it cannot add flowgraph.cli to `find:`): a subpackage of
+    flowgraph/ left off the list would be missing from installs."""
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, "setup.cfg"))
+    listed = config["options"]["packages"].split()
+    found = {"flowgraph", "flowgraph.cli"} | {
+        "flowgraph." + os.path.relpath(folder, PKG_DIR).replace(os.sep, ".")
+        for folder, _, files in os.walk(PKG_DIR)
+        if folder != PKG_DIR and "__init__.py" in files and "__pycache__" not in folder}
+    assert sorted(listed) == sorted(found)
+    assert config["options"]["package_dir"].split() == ["flowgraph.cli", "=", "cli"]
+    assert config["options.entry_points"]["console_scripts"].split() == [
+        "flowgraph", "=", "flowgraph.cli.main:main"]
+
+
+def test_installed_as_flowgraph_cli_and_not_as_cli(tmp_path):
+    code = ("import importlib.util, flowgraph.cli.main; "
+            "print(importlib.util.find_spec('cli'))")
+    # A user's interpreter: no PYTHONPATH (the strict pass's puts the repository on sys.path).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    if "No module named 'flowgraph'" in result.stderr:
+        pytest.skip("flowgraph is not installed in this environment")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "None\n"
 
 
 # --- flowgraph run -----------------------------------------------------------------------------
@@ -272,3 +316,48 @@ def test_error_report_for_a_syntax_error(tmp_path):
     result = CliRunner().invoke(main, ["run", prog])
     assert result.exit_code == 1
     assert "SyntaxError" in result.stderr and "prog.py" in result.stderr
+
+
+# --- flowgraph graph and board: arguments as `run` takes them ------------------------------------
+
+def test_graph_passes_every_word_after_the_script_to_it(tmp_path):
+    prog = script(tmp_path, """
+        import sys
+        import tensorflow as tf
+        tf.constant(1, name="one")
+        print(sys.argv[1:])
+    """)
+    out = tmp_path / "out.dot"
+    result = invoke("graph", "-o", str(out), prog, "--foo", "bar", "-o", "x.svg", "--help")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(["--foo", "bar", "-o", "x.svg", "--help"]),
+                                          f"wrote {out}"]
+    assert "one" in out.read_text() and not (tmp_path / "x.svg").exists()
+
+
+def test_graph_help_says_options_go_before_the_script():
+    result = invoke("graph", "--help")
+    assert result.output.startswith("Usage: main graph [OPTIONS] SCRIPT [ARGS]...")
+    assert "Options go before SCRIPT; everything after it is the script's." in result.output
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """`flowgraph board` without TensorBoard: the (logdir, port) each serve call got."""
+    calls = []
+
+    def serve(logdir, port):
+        calls.append((logdir, port))
+        return 0
+
+    monkeypatch.setattr(board, "serve", serve)
+    return calls
+
+
+def test_board_takes_its_logdir_from_flowgraph_logdir(served, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWGRAPH_LOGDIR", str(tmp_path / "runs"))
+    assert invoke("board").exit_code == 0
+    assert invoke("board", "--logdir", "elsewhere", "--port", "7007").exit_code == 0
+    monkeypatch.delenv("FLOWGRAPH_LOGDIR")
+    assert invoke("board").exit_code == 0
+    assert served == [(str(tmp_path / "runs"), 6006), ("elsewhere", 7007), ("logs", 6006)]

@@ -1,4 +1,4 @@
-"""The examples, run through the command line (`python -m cli run examples/X.py`) from a
+"""The examples, run through the command line (`python -m flowgraph.cli run examples/X.py`) from a
 temporary working directory (so each must find its data relative to its own file), end as
 the documents say."""
 import os
@@ -29,7 +29,7 @@ def runs(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]))
     procs = {name: subprocess.Popen(
-        [sys.executable, "-m", "cli", "run", os.path.join(EXAMPLES, script), *args],
+        [sys.executable, "-m", "flowgraph.cli", "run", os.path.join(EXAMPLES, script), *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name, (script, *args) in RUNS.items()}
     results = {}

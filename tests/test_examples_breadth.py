@@ -13,9 +13,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def command():
-    """Examples run as a user runs them: through `flowgraph run` (here `python -m cli run`)."""
+    """Examples run as a user runs them: through `flowgraph run` (here
+    `python -m flowgraph.cli run`)."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return [sys.executable, "-m", "cli", "run"], env
+    return [sys.executable, "-m", "flowgraph.cli", "run"], env
 
 
 def _run(command, tmp_path, name):

@@ -190,16 +190,16 @@ def bmi_script(tmp_path):
 
 
 def test_graph_command_writes_dot_without_graphviz(bmi_script, tmp_path, monkeypatch):
-    from cli.main import main
+    from flowgraph.cli.main import main
     monkeypatch.setattr(viz.shutil, "which", lambda name: None)
     out = tmp_path / "bmi.dot"
-    result = CliRunner().invoke(main, ["graph", str(bmi_script), "-o", str(out),
-                                       "--scope", "interface"])
+    result = CliRunner().invoke(main, ["graph", "-o", str(out), "--scope", "interface",
+                                       str(bmi_script)])
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output
     assert all(c[0] == "interface" for c in Dot(out.read_text()).clusters)
 
-    result = CliRunner().invoke(main, ["graph", str(bmi_script), "-o", str(tmp_path / "b.svg")])
+    result = CliRunner().invoke(main, ["graph", "-o", str(tmp_path / "b.svg"), str(bmi_script)])
     assert result.exit_code == 1
     assert "not found" in result.output and "apt-get install graphviz" in result.output
     assert (tmp_path / "b.dot").exists()
@@ -207,10 +207,10 @@ def test_graph_command_writes_dot_without_graphviz(bmi_script, tmp_path, monkeyp
 
 @needs_dot
 def test_graph_command_renders_svg(bmi_script, tmp_path):
-    from cli.main import main
+    from flowgraph.cli.main import main
     out = tmp_path / "bmi.svg"
-    result = CliRunner().invoke(main, ["graph", str(bmi_script), "-o", str(out),
-                                       "--hide-gradients"])
+    result = CliRunner().invoke(main, ["graph", "-o", str(out), "--hide-gradients",
+                                       str(bmi_script)])
     assert result.exit_code == 0, result.output
     texts = {t.text for t in ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}text")}
     assert {"interface", "softmax", "loss", "accuracy"} <= texts
@@ -218,11 +218,11 @@ def test_graph_command_renders_svg(bmi_script, tmp_path):
 
 
 def test_graph_command_reports_a_failing_script_and_still_draws(tmp_path):
-    from cli.viz_commands import graph
+    from flowgraph.cli.viz_commands import graph
     script = tmp_path / "fails.py"
     script.write_text("import tensorflow as tf\nx = tf.placeholder(tf.float32, name='x')\n"
                       "tf.Session().run(x * 2)\n")
-    result = CliRunner().invoke(graph, [str(script), "-o", str(tmp_path / "f.dot")])
+    result = CliRunner().invoke(graph, ["-o", str(tmp_path / "f.dot"), str(script)])
     assert result.exit_code == 1
     assert "You must feed a value for placeholder tensor 'x:0'" in result.output
     nodes = Dot((tmp_path / "f.dot").read_text()).nodes
@@ -230,7 +230,7 @@ def test_graph_command_reports_a_failing_script_and_still_draws(tmp_path):
 
 
 def test_board_command_explains_how_to_get_tensorboard(monkeypatch):
-    from cli.viz_commands import board as board_command
+    from flowgraph.cli.viz_commands import board as board_command
     monkeypatch.setattr(board.importlib.util, "find_spec", lambda name: None)
     result = CliRunner().invoke(board_command, ["--logdir", "somewhere"])
     assert result.exit_code == 1
