@@ -69,3 +69,9 @@ InternalError = _kind("InternalError", INTERNAL)
 UnavailableError = _kind("UnavailableError", UNAVAILABLE)
 DataLossError = _kind("DataLossError", DATA_LOSS)
 UnauthenticatedError = _kind("UnauthenticatedError", UNAUTHENTICATED)
+
+
+def op_error(cls, op, message: str) -> OpError:
+    """An error of kind `cls` whose message ends with the op and the user's line that created
+    it: `...\\n  [[node 'name' (Type) defined at file:line]]`."""
+    return cls(None, op, f"{message}\n  [[node {op.describe()}]]")

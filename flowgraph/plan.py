@@ -1,35 +1,67 @@
-"""Plans: what one `Session.run` executes, pruned, ordered, with each buffer's last reader.
+"""Plans: what one `Session.run` executes, as plain data.
 
 `compile_plan` walks back from the fetches (stopping at fed tensors), orders the ops so that
-variable writes come after every read that does not depend on them, gives each tensor a slot,
-folds what does not depend on feeds or variables, and binds one kernel per op. The steps are
-compiled into one generated function (executor.py), which `Plan.run` calls.
+variable writes come after every read that does not depend on them, folds what depends on
+neither feeds nor variables, gives each tensor a numbered slot and marks, for each step, the
+slots nothing reads afterwards. The executor (executor.py) turns a Plan into code and runs it.
 """
 from __future__ import annotations
 
-import functools
 import heapq
-from typing import Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
 from . import registry
-from .errors import InvalidArgumentError, OpError
-from .executor import explain_failure, failed_step, generate
+from .errors import InvalidArgumentError, op_error
+from .executor import bind
 from .shapes import fmt
 from .tensor import Operation, Tensor
 
+#: Step kinds: call the op's kernel, hold a value folded at compile time, or pass on the value
+#: of the step's one input slot (pass-through ops, fetched variable snapshots, write-backs).
+RUN, CONST, COPY = "run", "const", "copy"
+
 
 class Step(NamedTuple):
-    fn: Callable
-    ins: tuple
-    out: int
-    free: tuple
+    op: Operation   # the op this step computes (or whose value it passes on)
+    kind: str       # RUN, CONST or COPY
+    ins: tuple      # input slots
+    out: int        # output slot
+    free: tuple = ()  # slots no later step reads: the executor drops them after this step
+    value: Any = None  # CONST: the folded value
 
 
-def op_error(cls, op: Operation, message: str) -> OpError:
-    """An OpError whose message ends with the op and the user's line that created it."""
-    return cls(None, op, f"{message}\n  [[node {op.describe()}]]")
+class Plan(NamedTuple):
+    """A compiled run: fed slots, steps, fetched slots (None for fetched ops)."""
+    feed_slots: tuple   # ((tensor, slot), ...) in creation order of the fed tensors
+    steps: tuple
+    fetch_slots: tuple
+    ops: tuple          # the ops left to run once folded values are given, in run order
+    folded: dict        # {tensor: value} computed when the plan was compiled
+
+
+FOLD_LIMIT = 1 << 20  # elements; larger results are computed at run time, not held by the plan
+
+
+def compile_plan(fetches: Sequence, fed: frozenset, runtime) -> Plan:
+    """The plan computing `fetches` (tensors or ops) given values for the `fed` tensors."""
+    ops = _needed_ops(fetches, fed)
+    for op in ops:
+        if registry.get(op.type).role == "placeholder":
+            t = op.outputs[0]
+            raise op_error(InvalidArgumentError, op,
+                           f"You must feed a value for placeholder tensor '{t.name}' with "
+                           f"dtype {t.dtype.name} and shape {fmt(t.shape)}")
+    folded = fold_constants(_schedule(ops, fed), fed, runtime)
+    given = fed | frozenset(folded)
+    order = _schedule(_needed_ops(fetches, given), given)
+    steps = _Steps(fed, folded, fetches, order)
+    for op in order:
+        steps.add(op)
+    fetch_slots = tuple(steps.fetch(f) for f in fetches)
+    return Plan(steps.feed_slots, _with_frees(steps.raw, fetch_slots), fetch_slots,
+                tuple(order), folded)
 
 
 def _dep_ops(op, fed) -> list:
@@ -42,18 +74,15 @@ def _dep_ops(op, fed) -> list:
 
 def _needed_ops(fetches: Sequence, fed: frozenset) -> list:
     """Ops the fetches need: an iterative walk that stops at fed tensors and ref edges."""
-    seen, order, stack = set(), [], []
-    for f in fetches:
-        op = f if isinstance(f, Operation) else (None if f in fed else f.op)
-        if op is not None:
-            stack.append(op)
+    seen, order = set(), []
+    stack = [f if isinstance(f, Operation) else f.op for f in fetches
+             if isinstance(f, Operation) or f not in fed]
     while stack:
         op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        order.append(op)
-        stack.extend(_dep_ops(op, fed))
+        if op not in seen:
+            seen.add(op)
+            order.append(op)
+            stack.extend(_dep_ops(op, fed))
     return order
 
 
@@ -66,8 +95,8 @@ def _schedule(ops: list, fed: frozenset) -> list:
         waiting[op] = len(deps)
         for d in deps:
             users.setdefault(d, []).append(op)
-    key = lambda op: (1 if registry.get(op.type).ref_inputs else 0, op._id)  # noqa: E731
-    ready = [key(op) + (op,) for op in ops if waiting[op] == 0]
+    key = lambda op: (1 if registry.get(op.type).ref_inputs else 0, op._id, op)  # noqa: E731
+    ready = [key(op) for op in ops if waiting[op] == 0]
     heapq.heapify(ready)
     order = []
     while ready:
@@ -76,48 +105,16 @@ def _schedule(ops: list, fed: frozenset) -> list:
         for u in users.get(op, ()):
             waiting[u] -= 1
             if waiting[u] == 0:
-                heapq.heappush(ready, key(u) + (u,))
+                heapq.heappush(ready, key(u))
     if len(order) != len(ops):
         raise ValueError("the graph has a cycle")  # impossible for an append-only graph
     return order
 
 
-def _bind(op: Operation, runtime) -> Callable:
-    opdef = registry.get(op.type)
-    if opdef.kernel is not None:
-        return opdef.kernel(op, runtime)
-    forward, xp, attrs = opdef.forward, runtime.xp, op.attrs
-    if not attrs:
-        name = getattr(forward, "ufunc", None)
-        if name is not None:
-            return getattr(xp, name)  # no Python frame between the plan and the kernel
-        return functools.partial(forward, xp)
-    return functools.partial(forward, xp, **attrs)  # C-level: cheaper than a lambda frame
-
-
-def _same(x):
-    return x
-
-
-class Constant:
-    """A step whose value was computed when the plan was compiled."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __call__(self):
-        return self.value
-
-
-FOLD_LIMIT = 1 << 20  # elements; larger results are computed at run time, not held by the plan
-
-
 def _foldable(op, opdef, fed) -> bool:
     if opdef.stateful or opdef.ref_inputs or op.control_inputs or len(op.outputs) != 1:
         return False
-    if opdef.kernel is not None and op.type != "Const":
+    if opdef.kernel is not None and opdef.role != "constant":
         return False
     # a shape-only op may read a fed tensor: feeds are checked against the static shape
     return opdef.shape_only or not any(t in fed for t in op.inputs)
@@ -142,7 +139,7 @@ def fold_constants(order: list, fed: frozenset, runtime) -> dict:
             continue
         try:
             with np.errstate(all="ignore"):
-                value = _bind(op, runtime)(*args)
+                value = bind(op, runtime)(*args)
         except Exception:
             continue
         if getattr(value, "size", 1) > FOLD_LIMIT:
@@ -153,116 +150,81 @@ def fold_constants(order: list, fed: frozenset, runtime) -> dict:
     return folded
 
 
-class Plan:
-    """A compiled run: feed slots, steps, fetch slots. Built once per (fetches, fed set)."""
+class _Steps:
+    """Emits the steps of a plan in order, giving each tensor a slot on first use."""
 
-    def __init__(self, fetches: Sequence, fed: frozenset, runtime):
-        ops = _needed_ops(fetches, fed)
-        for op in ops:
-            if op.type == "Placeholder":
-                t = op.outputs[0]
-                raise op_error(InvalidArgumentError, op,
-                               f"You must feed a value for placeholder tensor '{t.name}' with "
-                               f"dtype {t.dtype.name} and shape {fmt(t.shape)}")
-        folded = fold_constants(_schedule(ops, fed), fed, runtime)
-        given = fed | frozenset(folded)
-        order = _schedule(_needed_ops(fetches, given), given)
-        slots: dict = {}
-
-        def slot(t):
-            if t not in slots:
-                slots[t] = len(slots)
-            return slots[t]
-
-        self.feed_slots = [(t, slot(t)) for t in sorted(fed, key=lambda t: (t.op._id, t.value_index))]
-        raw, step_ops = [], []
-        fetched_vars = {f for f in fetches if isinstance(f, Tensor) and f.op.type == "VariableV2"
-                        and f not in fed}
-        snapshot = {}
+    def __init__(self, fed, folded, fetches, order):
+        self.slots: dict = {}
+        self.raw: list = []
+        self.folded = folded
+        self.feed_slots = tuple((t, self.slot(t)) for t in
+                                sorted(fed, key=lambda t: (t.op._id, t.value_index)))
+        self.fed = fed
+        self.snapshot: dict = {}
+        self.fetched_vars = {f for f in fetches if isinstance(f, Tensor) and f not in fed
+                             and registry.get(f.op.type).role == "variable"}
         # A variable read that is not fetched runs just before its first reader, so a read
         # ordered after an assign (by a control dependency) sees the assigned value, and an
         # assign can initialize a variable that a later op in the same run reads.
-        deferred = {op for op in order if op.type == "VariableV2"
-                    and op.outputs[0] not in fetched_vars}
+        self.deferred = {op for op in order if registry.get(op.type).role == "variable"
+                         and op.outputs[0] not in self.fetched_vars}
 
-        def emit_constant(t):
-            raw.append((Constant(folded[t]), (), slot(t)))
-            step_ops.append(t.op)
+    def slot(self, key) -> int:
+        if key not in self.slots:
+            self.slots[key] = len(self.slots)
+        return self.slots[key]
 
-        def emit(op, opdef):
-            for i, t in enumerate(op.inputs):
-                if i in opdef.ref_inputs or t in slots:
-                    continue
-                if t in folded:
-                    emit_constant(t)
-                elif t.op in deferred:
-                    emit(t.op, registry.get(t.op.type))
-            ins = tuple(slot(t) for i, t in enumerate(op.inputs) if i not in opdef.ref_inputs)
-            raw.append((_bind(op, runtime), ins, slot(op.outputs[0])))
-            step_ops.append(op)
+    def add(self, op):
+        """The steps of one op in run order: its kernel, then a snapshot of a fetched variable
+        (the value as read now, whatever later writes do), or a write-back so that later
+        readers of a written variable see the new value."""
+        if not op.outputs or op in self.deferred:
+            return  # NoOp: ordering only; deferred reads are emitted by their readers
+        opdef = registry.get(op.type)
+        self._run(op, opdef)
+        out = op.outputs[0]
+        if out in self.fetched_vars:
+            self.snapshot[out] = self.slot(("snapshot", out))
+            self.raw.append(Step(op, COPY, (self.slots[out],), self.snapshot[out]))
+        if opdef.ref_inputs:
+            var = op.inputs[opdef.ref_inputs[0]]
+            if var in self.slots and var not in self.fed:
+                self.raw.append(Step(op, COPY, (self.slots[out],), self.slots[var]))
 
-        for op in order:
-            opdef = registry.get(op.type)
-            if not op.outputs or op in deferred:
-                continue  # NoOp: ordering only; deferred reads are emitted by their readers
-            emit(op, opdef)
-            out = op.outputs[0]
-            if out in fetched_vars:  # the value as read now, whatever later writes do
-                snapshot[out] = len(slots)
-                slots[("snapshot", out)] = snapshot[out]
-                raw.append((_same, (slots[out],), snapshot[out]))
-                step_ops.append(op)
-            if opdef.ref_inputs:
-                var = op.inputs[opdef.ref_inputs[0]]
-                if var in slots and var not in fed:  # later readers see the new value
-                    raw.append((_same, (slots[out],), slots[var]))
-                    step_ops.append(op)
-        self.fetch_slots = []
-        for f in fetches:
-            if isinstance(f, Operation):
-                self.fetch_slots.append(None)
-            elif f in folded and f not in slots:
-                emit_constant(f)
-                self.fetch_slots.append(slots[f])
-            else:
-                self.fetch_slots.append(snapshot.get(f, slot(f)))
-        keep = {s for s in self.fetch_slots if s is not None}
-        last = {}
-        for i, (_, ins, out) in enumerate(raw):
-            for s in ins:
-                last[s] = i
-            last.setdefault(out, i)
-        frees = [[] for _ in raw]
-        for s, i in last.items():
-            if s not in keep:
-                frees[i].append(s)
-        self.steps = [Step(fn, ins, out, tuple(frees[i])) for i, (fn, ins, out) in enumerate(raw)]
-        self.step_ops = step_ops
-        self.nslots = len(slots)
-        self.ops = order
-        self.folded = folded
-        self._fn = generate(self, _same)
-        if any(not isinstance(st.fn, Constant) and st.fn is not _same for st in self.steps):
-            self._fn_quiet = np.errstate(all="ignore")(self._fn)  # TF1: inf and nan, no warnings
-        else:
-            self._fn_quiet = self._fn
+    def _run(self, op, opdef):
+        for i, t in enumerate(op.inputs):
+            if i in opdef.ref_inputs or t in self.slots:
+                continue
+            if t in self.folded:
+                self._constant(t)
+            elif t.op in self.deferred:
+                self._run(t.op, registry.get(t.op.type))
+        ins = tuple(self.slot(t) for i, t in enumerate(op.inputs) if i not in opdef.ref_inputs)
+        kind = COPY if opdef.pass_through and len(ins) == 1 else RUN
+        self.raw.append(Step(op, kind, ins, self.slot(op.outputs[0])))
 
-    def run(self, feed_values: Sequence) -> list:
-        """Run the steps; returns the fetched values (None for fetched ops)."""
-        try:
-            return self._fn_quiet(*feed_values)
-        except OpError as e:
-            if "[[node " in e.message:
-                raise
-            # a kernel's own OpError: add the op and the user's line that created it
-            op = e.op if e.op is not None else self.step_ops[failed_step(self._fn, e)]
-            raise op_error(type(e), op, e.message) from None
-        except Exception as e:  # a kernel failed on run-time values
-            raise explain_failure(self, self._fn, e) from None
+    def _constant(self, t):
+        self.raw.append(Step(t.op, CONST, (), self.slot(t), value=self.folded[t]))
+
+    def fetch(self, f):
+        """The slot a fetch is read from (None for an op)."""
+        if isinstance(f, Operation):
+            return None
+        if f in self.folded and f not in self.slots:
+            self._constant(f)
+        return self.snapshot.get(f, self.slot(f))
 
 
-def compile_plan(fetches: Sequence, fed: frozenset, runtime) -> Plan:
-    """The plan computing `fetches` (tensors or ops) given values for the `fed` tensors."""
-    return Plan(fetches, fed, runtime)
-
-
+def _with_frees(raw: list, fetch_slots: tuple) -> tuple:
+    """The steps, each with the slots that no later step reads (fetched slots are kept)."""
+    keep = {s for s in fetch_slots if s is not None}
+    last = {}
+    for i, step in enumerate(raw):
+        for s in step.ins:
+            last[s] = i
+        last.setdefault(step.out, i)
+    frees = [[] for _ in raw]
+    for s, i in last.items():
+        if s not in keep:
+            frees[i].append(s)
+    return tuple(step._replace(free=tuple(frees[i])) for i, step in enumerate(raw))

@@ -7,10 +7,9 @@ import functools
 
 import numpy as np
 
-from .errors import FailedPreconditionError
+from .errors import FailedPreconditionError, op_error
 from .graph import Graph, user_location
 from .ops.core import as_array
-from .plan import op_error
 from .shapes import fmt
 from .tensor import Operation, Tensor
 

@@ -1,4 +1,5 @@
-"""`Session`: the plan cache, runners, `run`, default sessions (values live in runtime.py)."""
+"""`Session`: `run`, its caches of plans and prepared runs, default sessions (a session's
+values live in runtime.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +11,7 @@ import numpy as np
 
 from .backend import get_backend
 from .graph import Graph, get_default_graph, user_location
+from .executor import executable
 from .plan import compile_plan
 from .runtime import FetchedArray, Runtime, _as_fetch_value, _feed_converter, _Fetches  # noqa: F401
 from .tensor import Tensor
@@ -58,8 +60,9 @@ class Session:
     def __init__(self, target="", graph=None, config=None, device=None):
         self._graph = graph if graph is not None else get_default_graph()
         self._runtime = Runtime(get_backend(device))
-        self._plans: dict = {}
-        self._runners: dict = {}
+        self._plans: dict = {}      # (fetched elements, fed tensors) -> Plan
+        self._programs: dict = {}   # the same keys -> the plan's executable
+        self._prepared: dict = {}   # (fetches, feed keys) -> a run with lookups done
         self._seen_version = -1
         self._growth_streak = 0
         self._warned_growth = False
@@ -98,14 +101,14 @@ class Session:
         kind = type(fetches)
         key = ((kind,) + tuple(fetches) if kind is list or kind is tuple else fetches, feed_keys)
         try:
-            runner = self._runners.get(key)
+            prepared = self._prepared.get(key)
         except TypeError:  # an unhashable fetch structure: nested lists, dicts
-            key, runner = None, None
-        if runner is None:
-            runner = self._make_runner(fetches, feed_keys)
+            key, prepared = None, None
+        if prepared is None:
+            prepared = self._prepare(fetches, feed_keys)
             if key is not None:
-                self._runners[key] = runner
-        return runner(feed_dict.values() if feed_dict else ())
+                self._prepared[key] = prepared
+        return prepared(feed_dict.values() if feed_dict else ())
 
     GROWTH_RUNS = 10  # runs in a row, each after new ops were added, before the warning
 
@@ -128,32 +131,39 @@ class Session:
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function `f(*feed_values)` equal to `run(fetches, dict(zip(feed_list, values)))`,
         with the lookups done once: the fastest way to run one step many times."""
-        runner = self._make_runner(fetches, tuple(feed_list or ()))
+        prepared = self._prepare(fetches, tuple(feed_list or ()))
 
         def call(*feed_values, **unused):
             if self._closed:
                 raise RuntimeError(f"Attempted to use a closed Session (call at "
                                    f"{user_location()}).")
-            return runner(feed_values)
+            return prepared(feed_values)
         return call
 
-    def _make_runner(self, fetches, feed_keys):
+    def _compiled(self, elements, fed):
+        """(plan, executable) for (fetched elements, fed tensors), compiled once."""
+        key = (tuple(elements), fed)
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._runtime.backend.scope():  # constants fold and copy on the session's device
+                plan = compile_plan(elements, fed, self._runtime)
+                self._programs[key] = executable(plan, self._runtime)
+                self._plans[key] = plan
+        return plan, self._programs[key]
+
+    def _prepare(self, fetches, feed_keys):
         """Resolve fetches and feed keys once; the result runs with just the feed values."""
         spec = _Fetches(self._graph, fetches)
         tensors = [self._feed_tensor(k) for k in feed_keys]
         fed = frozenset(tensors)
-        plan_key = (tuple(spec.elements), fed)
+        plan, run_plan = self._compiled(spec.elements, fed)
         backend = self._runtime.backend
-        plan = self._plans.get(plan_key)
-        if plan is None:
-            with backend.scope():  # constants are folded and copied on the session's device
-                plan = self._plans[plan_key] = compile_plan(spec.elements, fed, self._runtime)
         # Kernels never write into their inputs, so fed arrays need guarding only from fetches.
         protect = any(isinstance(e, Tensor) for e in spec.elements)
         convs = [self._converter(t, protect) for t in tensors]
         last = {t: i for i, t in enumerate(tensors)}  # a tensor fed twice: the last value wins
         perm = [last[t] for t, _ in plan.feed_slots]
-        run_plan, structure = plan.run, spec.structure
+        structure = spec.structure
         to_host = None if backend.is_host else backend.to_host
         if not backend.is_host:
             run_plan = _on_device(run_plan, backend)
@@ -165,7 +175,7 @@ class Session:
                 value = to_host(value)
             return _as_fetch_value(value)
 
-        def runner(values):
+        def prepared(values):
             if convs:
                 arrays = [c(v) for c, v in zip(convs, values)]
                 results = run_plan([arrays[i] for i in perm])
@@ -174,7 +184,7 @@ class Session:
             if type(structure) is int:
                 return finish(results[structure])
             return spec.rebuild([finish(r) for r in results])
-        return runner
+        return prepared
 
     def _feed_tensor(self, key):
         try:
@@ -204,7 +214,8 @@ class Session:
             self._closed = True
             self._runtime.variables.clear()
             self._plans.clear()
-            self._runners.clear()
+            self._programs.clear()
+            self._prepared.clear()
             self._runtime.backend.release()
 
     def as_default(self):

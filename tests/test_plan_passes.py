@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
-from flowgraph import plan as plan_mod
+from flowgraph import executor, plan as plan_mod
 
 # The executor runs every test here on each backend (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_every_backend")
@@ -89,15 +89,16 @@ def test_folded_fetches_are_private_copies():
         np.testing.assert_array_equal(sess.run(k), [2.0, 4.0])
 
 
-def test_generated_code_frees_each_buffer_after_its_last_reader():
+def test_generated_code_frees_each_buffer_after_its_last_reader(monkeypatch):
+    monkeypatch.setenv(executor.ENV_EXECUTOR, "generated")
     x = tf.placeholder(tf.float32, [3])
     a = x + 1.0
     b = a * 2.0
     c = b - 1.0
     with tf.Session() as sess:
         sess.run(c, {x: [1.0, 2.0, 3.0]})
-        plan, = sess._plans.values()
-        lines = [ln.strip() for ln in plan._fn.source.splitlines()]
+        program, = sess._programs.values()
+        lines = [ln.strip() for ln in program.source.splitlines()]
         # a's buffer is deleted right after b is computed from it, before c is computed
         i_b = next(i for i, ln in enumerate(lines) if ln.startswith("s") and "= k1(" in ln)
         assert lines[i_b + 1].startswith("del ")

@@ -23,7 +23,7 @@ def _const_kernel(op, runtime):
 
 
 register(OpDef("Const", infer=lambda inputs, attrs: [(attrs["dtype"], TensorShape(attrs["value"].shape))],
-               kernel=_const_kernel, grad=NOT_DIFFERENTIABLE))
+               kernel=_const_kernel, grad=NOT_DIFFERENTIABLE, role="constant"))
 
 
 def _placeholder_kernel(op, runtime):
@@ -31,7 +31,8 @@ def _placeholder_kernel(op, runtime):
 
 
 register(OpDef("Placeholder", infer=lambda inputs, attrs: [(attrs["dtype"], attrs["shape"])],
-               kernel=_placeholder_kernel, grad=NOT_DIFFERENTIABLE, stateful=True))
+               kernel=_placeholder_kernel, grad=NOT_DIFFERENTIABLE, stateful=True,
+               role="placeholder"))
 
 
 def placeholder(dtype, shape=None, name=None):
@@ -44,7 +45,8 @@ def placeholder(dtype, shape=None, name=None):
 
 
 register(OpDef("PlaceholderWithDefault", infer=lambda inputs, attrs: [(inputs[0].dtype, attrs["shape"])],
-               forward=lambda xp, x, shape: x, grad=lambda op, dy: [dy]))
+               forward=lambda xp, x, shape: x, grad=lambda op, dy: [dy],
+               pass_through=True, role="placeholder_default"))
 
 
 def placeholder_with_default(input, shape, name=None):
@@ -173,8 +175,10 @@ def range_(start, limit=None, delta=1, dtype=None, name="range"):
 
 
 # --- pass-through -----------------------------------------------------------------------
-register(OpDef("Identity", infer=_same, forward=lambda xp, x: x, grad=lambda op, dy: [dy]))
-register(OpDef("StopGradient", infer=_same, forward=lambda xp, x: x, grad=NOT_DIFFERENTIABLE))
+register(OpDef("Identity", infer=_same, forward=lambda xp, x: x, grad=lambda op, dy: [dy],
+               pass_through=True))
+register(OpDef("StopGradient", infer=_same, forward=lambda xp, x: x, grad=NOT_DIFFERENTIABLE,
+               pass_through=True))
 
 
 def identity(input, name=None):
@@ -389,7 +393,7 @@ def _concat_slice_grad(op, g):
 
 register(OpDef("ConcatSlice", infer=lambda inputs, attrs: [(inputs[0].dtype,
                                                             inputs[1 + attrs["index"]].shape)],
-               forward=_concat_slice_forward, grad=_concat_slice_grad))
+               forward=_concat_slice_forward, grad=_concat_slice_grad, tf_type="Slice"))
 
 
 def concat(values, axis, name="concat"):
@@ -467,7 +471,7 @@ def _tile_grad_forward(xp, dy, x, multiples):
 
 
 register(OpDef("TileGrad", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[1].shape)],
-               forward=_tile_grad_forward,
+               forward=_tile_grad_forward, tf_type="Sum",
                grad=lambda op, g: [tile(g, op.attrs["multiples"]), None]))
 
 

@@ -31,11 +31,12 @@ def _sum_to_forward(xp, g, x):
 
 
 register(OpDef("SumToLike", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[1].shape)],
-               forward=_sum_to_forward,
+               forward=_sum_to_forward, tf_type="Sum",
                grad=lambda op, g: [broadcast_like(g, op.inputs[0]), None]))
 register(OpDef("BroadcastLike",
                infer=lambda inputs, attrs: [(inputs[0].dtype,
                                              shapes.broadcast(inputs[0].shape, inputs[1].shape))],
+               tf_type="BroadcastTo",
                forward=lambda xp, a, like: xp.broadcast_to(
                    a, np.broadcast_shapes(a.shape, like.shape)),  # the shape infer promises
                grad=lambda op, g: [sum_to(g, op.inputs[0]), None]))
@@ -67,7 +68,7 @@ def _unreduce_forward(xp, g, x, axis, keepdims):
 
 
 register(OpDef("Unreduce", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[1].shape)],
-               forward=_unreduce_forward,
+               forward=_unreduce_forward, tf_type="BroadcastTo",
                grad=lambda op, g: [_reduce_sum(g, op.attrs["axis"], op.attrs["keepdims"]), None]))
 
 

@@ -50,7 +50,7 @@ register(OpDef("GatherV2", infer=_gather_infer, forward=_gather_forward,
                grad=lambda op, dy: [make("GatherGrad", [dy, op.inputs[1], op.inputs[0]],
                                          axis=op.attrs["axis"]), None]))
 register(OpDef("GatherGrad", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[2].shape)],
-               forward=_gather_grad_forward,
+               forward=_gather_grad_forward, tf_type="UnsortedSegmentSum",
                grad=lambda op, g: [gather(g, op.inputs[1], axis=op.attrs["axis"]), None, None]))
 
 

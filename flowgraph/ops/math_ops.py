@@ -223,7 +223,8 @@ def _cast_grad(op, dy):
 
 register(OpDef("Cast", infer=_cast_infer,
                forward=lambda xp, x, dtype: x.astype(dtype.np_dtype),
-               grad=_cast_grad))
+               grad=_cast_grad,
+               tf_attrs=lambda op: {"SrcT": op.inputs[0].dtype, "DstT": op.attrs["dtype"]}))
 
 
 def cast(x, dtype, name=None):

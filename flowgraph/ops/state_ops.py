@@ -17,7 +17,8 @@ def _variable_kernel(op, runtime):
 
 
 register(OpDef("VariableV2", infer=lambda inputs, attrs: [(attrs["dtype"], attrs["shape"])],
-               kernel=_variable_kernel, grad=NOT_DIFFERENTIABLE, stateful=True))
+               kernel=_variable_kernel, grad=NOT_DIFFERENTIABLE, stateful=True,
+               role="variable"))
 
 
 def _assign_infer(inputs, attrs):

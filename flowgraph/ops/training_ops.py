@@ -9,8 +9,7 @@ place.
 """
 from __future__ import annotations
 
-from ..errors import InvalidArgumentError
-from ..plan import op_error
+from ..errors import InvalidArgumentError, op_error
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from .core import convert_to_tensor, make
@@ -67,7 +66,8 @@ def _kernel(update, nrefs, grad_at):
 def _register(op_type, signature, nrefs, update):
     kernel = _kernel(update, nrefs, signature.index("grad") - nrefs)
     register(OpDef(op_type, infer=_infer(op_type, signature, nrefs), kernel=kernel,
-                   grad=NOT_DIFFERENTIABLE, stateful=True, ref_inputs=tuple(range(nrefs))))
+                   grad=NOT_DIFFERENTIABLE, stateful=True, ref_inputs=tuple(range(nrefs)),
+                   role="update"))
 
 
 # --- the update rules, one per op ---------------------------------------------------------
