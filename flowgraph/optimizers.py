@@ -1,5 +1,5 @@
-"""TF1's optimizer table beyond gradient descent: Momentum (and Nesterov), Adagrad, RMSProp,
-Adam and Adadelta.
+"""TF1's optimizer table: GradientDescent, Momentum (and Nesterov), Adagrad, RMSProp, Adam and
+Adadelta.
 
 Each keeps per-variable state in slot variables named as TF names them ("W/Adam", "W/Adam_1",
 "W/Momentum", ...; not trainable), made the first time gradients are applied, and updates a
@@ -22,7 +22,24 @@ from .ops.control_flow_ops import group
 from .ops.core import convert_to_tensor
 from .ops.math_ops import cast
 from .ops.state_ops import Variable, assign
-from .train import Optimizer
+from .optimizer import Optimizer
+
+
+class GradientDescentOptimizer(Optimizer):
+    """var -= learning_rate * gradient."""
+
+    def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+
+    def _prepare(self):
+        self._lr_t = None
+
+    def _apply_dense(self, grad, var):
+        if self._lr_t is None or self._lr_t.dtype is not var.dtype:
+            self._lr_t = convert_to_tensor(self._learning_rate, dtype=var.dtype,
+                                           name="learning_rate")
+        return training_ops.apply_gradient_descent(var, self._lr_t, grad).op
 
 
 class SlotOptimizer(Optimizer):

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 
+from . import registry
 from .graph import Graph, get_default_graph
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -28,8 +29,8 @@ _STYLES = {
     "group": dict(shape="box3d", style="filled", fillcolor="#ffe0cc"),
     "outside": dict(shape="box", style="dashed", color="#888888", fontcolor="#555555"),
 }
-_KINDS = {"Placeholder": "placeholder", "PlaceholderWithDefault": "placeholder",
-          "VariableV2": "variable", "Const": "constant"}
+_ROLE_STYLES = {"placeholder": "placeholder", "placeholder_default": "placeholder",
+                "variable": "variable", "constant": "constant"}  # an OpDef's role -> style
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -58,7 +59,7 @@ def training_groups(ops) -> dict:
             if _GRADIENT_SCOPE.match(part):
                 groups[op] = "/".join(parts[:i + 1])
                 break
-        if op.type.startswith(("Apply", "ResourceApply")):
+        if registry.get(op.type).role == "update":
             ups = [i for i, part in enumerate(parts) if part.startswith("update_")]
             opt_scopes.add("/".join(parts[:ups[0]]) if ups else _parent(op.name))
     for op in ops:
@@ -131,8 +132,9 @@ def draw(graph: Graph | None = None, scope: str | None = None, hide_gradients: b
                fontname="Helvetica", fontsize="11")
     for op in plain:
         home = op.name if op.name in scopes else _parent(op.name)
+        style = _STYLES[_ROLE_STYLES.get(registry.get(op.type).role, "op")]
         clusters[home].node(op.name, _op_label(op), tooltip=f"{op.name} ({op.type}) at "
-                            f"{op.location}", **_STYLES[_KINDS.get(op.type, "op")])
+                            f"{op.location}", **style)
     for g, n in boxes.items():
         clusters[_parent(g)].node(g + " (group)", f"{g.rpartition('/')[2]}\\n({n} ops)",
                                   tooltip=g, **_STYLES["group"])

@@ -8,31 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import registry
-from ..dtypes import DType
+from ..dtypes import DType, as_dtype
 from ..graph import Graph, get_default_graph
 from ..shapes import TensorShape
 from ..summary import proto
 
-#: TensorFlow op types for flowgraph's own gradient helpers (an OpDef's `tf_type` wins).
-TF_TYPES = {
-    "SumToLike": "Sum",
-    "BroadcastLike": "BroadcastTo",
-    "Unreduce": "BroadcastTo",
-    "TileGrad": "Sum",
-    "GatherGrad": "UnsortedSegmentSum",
-    "ConcatSlice": "Slice",
-}
-
 #: Constants up to this many elements carry their value (TensorBoard shows it on the node).
 MAX_CONST_ELEMENTS = 1024
-
-
-def tf_type(op_type: str) -> str:
-    """The TensorFlow name of a flowgraph op type."""
-    opdef = registry.all_ops().get(op_type)
-    if opdef is not None and opdef.tf_type:
-        return opdef.tf_type
-    return TF_TYPES.get(op_type, op_type)
 
 
 def _dtype_enum(dtype: DType) -> int:
@@ -51,7 +33,6 @@ def _shape(shape: TensorShape):
 
 
 def _tensor(value: np.ndarray):
-    from ..dtypes import as_dtype
     t = proto("tensor_pb2").TensorProto(dtype=_dtype_enum(as_dtype(value.dtype)),
                                         tensor_shape=_shape(TensorShape(value.shape)))
     if value.size <= MAX_CONST_ELEMENTS:
@@ -91,14 +72,16 @@ def _input_name(t) -> str:
 def node_def(op):
     """The NodeDef of one op: TF type, inputs ("name", "name:k", "^control"), attrs."""
     pb, attr_pb = proto("node_def_pb2"), proto("attr_value_pb2")
-    node = pb.NodeDef(name=op.name, op=tf_type(op.type))
+    opdef = registry.get(op.type)
+    node = pb.NodeDef(name=op.name, op=opdef.exported_type)
     node.input.extend(_input_name(t) for t in op.inputs)
     node.input.extend("^" + c.name for c in op.control_inputs)
-    attrs = dict(op.attrs)
-    if op.type == "Cast":
-        attrs["SrcT"], attrs["DstT"] = op.inputs[0].dtype, attrs.pop("dtype")
-    elif "T" not in attrs and (op.inputs or (op.outputs and "dtype" not in attrs)):
-        attrs["T"] = (op.inputs or op.outputs)[0].dtype
+    if opdef.tf_attrs is not None:
+        attrs = opdef.tf_attrs(op)
+    else:
+        attrs = dict(op.attrs)
+        if "T" not in attrs and (op.inputs or (op.outputs and "dtype" not in attrs)):
+            attrs["T"] = (op.inputs or op.outputs)[0].dtype
     for key, value in attrs.items():
         av = _attr(value)
         if av is not None:

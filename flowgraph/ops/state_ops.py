@@ -82,23 +82,6 @@ register(OpDef("AssignSub", infer=_assign_infer, kernel=_update_kernel(lambda v,
                grad=NOT_DIFFERENTIABLE, stateful=True, ref_inputs=(0,)))
 
 
-def _apply_gd_infer(inputs, attrs):
-    var, alpha, delta = inputs
-    for t in (alpha, delta):
-        if t.dtype is not var.dtype:
-            raise TypeError(f"ApplyGradientDescent: {t.describe()} must be {var.dtype.name} like "
-                            f"variable '{var.op.name}'")
-    if not var.shape.is_compatible_with(delta.shape):
-        raise ValueError(f"gradient of shape {fmt(delta.shape)} does not fit variable "
-                         f"'{var.op.name}' of shape {fmt(var.shape)}")
-    return [(var.dtype, var.shape)]
-
-
-register(OpDef("ApplyGradientDescent", infer=_apply_gd_infer,
-               kernel=_update_kernel(lambda v, lr, d: v - lr * d), grad=NOT_DIFFERENTIABLE,
-               stateful=True, ref_inputs=(0,)))
-
-
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
     """Write `value` into variable `ref`; the op's output is the new value.
 

@@ -1,5 +1,5 @@
-"""Fused optimizer updates: ApplyMomentum, ApplyAdagrad, ApplyRMSProp, ApplyCenteredRMSProp,
-ApplyAdam, ApplyAdadelta.
+"""Fused optimizer updates: ApplyGradientDescent, ApplyMomentum, ApplyAdagrad, ApplyRMSProp,
+ApplyCenteredRMSProp, ApplyAdam, ApplyAdadelta.
 
 Each op takes its variable and slot variables first (written in place of the old values, as ref
 inputs) and then scalars and the gradient, in TensorFlow's input order; its output is the new
@@ -16,7 +16,7 @@ from .core import convert_to_tensor, make
 from .state_ops import Variable
 
 
-def _infer(op_type, signature, nrefs):
+def _infer(op_type, signature, nrefs, grad_name):
     def infer(inputs, attrs):
         if len(inputs) != len(signature):
             raise TypeError(f"{op_type} takes {len(signature)} inputs ({', '.join(signature)}), "
@@ -26,7 +26,7 @@ def _infer(op_type, signature, nrefs):
             if t.dtype is not var.dtype:
                 raise TypeError(f"input '{name}' {t.describe()} must be {var.dtype.name} like "
                                 f"variable '{var.op.name}'")
-            if name == "grad" or signature.index(name) < nrefs:
+            if name == grad_name or signature.index(name) < nrefs:
                 if signature.index(name) < nrefs and t.op.type != "VariableV2":
                     raise TypeError(f"input '{name}' must be a variable, got {t.describe()}")
                 if not var.shape.is_compatible_with(t.shape):
@@ -63,14 +63,18 @@ def _kernel(update, nrefs, grad_at):
     return kernel
 
 
-def _register(op_type, signature, nrefs, update):
-    kernel = _kernel(update, nrefs, signature.index("grad") - nrefs)
-    register(OpDef(op_type, infer=_infer(op_type, signature, nrefs), kernel=kernel,
+def _register(op_type, signature, nrefs, update, grad_name="grad"):
+    kernel = _kernel(update, nrefs, signature.index(grad_name) - nrefs)
+    register(OpDef(op_type, infer=_infer(op_type, signature, nrefs, grad_name), kernel=kernel,
                    grad=NOT_DIFFERENTIABLE, stateful=True, ref_inputs=tuple(range(nrefs)),
                    role="update"))
 
 
 # --- the update rules, one per op ---------------------------------------------------------
+def _gradient_descent(xp, var, alpha, delta):
+    return (var - alpha * delta,)
+
+
 def _momentum(xp, var, accum, lr, grad, momentum, use_nesterov=False):
     accum = accum * momentum + grad
     if use_nesterov:
@@ -113,6 +117,8 @@ def _adadelta(xp, var, accum, accum_update, lr, rho, epsilon, grad):
     return var - update * lr, accum, accum_update
 
 
+_register("ApplyGradientDescent", ("var", "alpha", "delta"), 1, _gradient_descent,
+          grad_name="delta")
 _register("ApplyMomentum", ("var", "accum", "lr", "grad", "momentum"), 2, _momentum)
 _register("ApplyAdagrad", ("var", "accum", "lr", "grad"), 2, _adagrad)
 _register("ApplyRMSProp", ("var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad"), 3,
@@ -131,6 +137,11 @@ def _apply(op_type, refs, values, name, **attrs):
     ins = [r._as_graph_element() if isinstance(r, Variable) else r for r in refs]
     ins += [convert_to_tensor(v, dtype=ins[0].dtype) for v in values]
     return make(op_type, ins, name=name or op_type, **attrs)
+
+
+def apply_gradient_descent(var, alpha, delta, use_locking=False, name=None):
+    """var -= alpha * delta. Returns the new value of var."""
+    return _apply("ApplyGradientDescent", [var], [alpha, delta], name)
 
 
 def apply_momentum(var, accum, lr, grad, momentum, use_locking=False, use_nesterov=False,
