@@ -14,21 +14,22 @@ from .gradients import gradients  # noqa: F401
 from .graph import (Graph, GraphKeys, add_to_collection, control_dependencies, device,  # noqa: F401
                     get_collection, get_collection_ref, get_default_graph, name_scope,
                     reset_default_graph, set_random_seed)
-from .ops.array_ops import (concat, expand_dims, fill, gather, identity, one_hot, ones,  # noqa: F401
-                            ones_like, pack, placeholder, placeholder_with_default, range_ as range, rank, reshape,
-                            shape, size, squeeze, stack, stop_gradient, strided_slice, tile,
-                            transpose, unstack, where, zeros, zeros_like)
+from .ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, pack,  # noqa: F401
+                            placeholder, placeholder_with_default, range_ as range, rank,
+                            reshape, shape, size, squeeze, stack, stop_gradient, tile,
+                            transpose, unstack, zeros, zeros_like)
 from .ops.control_flow_ops import group, no_op, tuple_ as tuple, with_dependencies  # noqa: F401
 from .ops.core import constant, convert_to_tensor  # noqa: F401
-from .ops.math_ops import (abs, add, add_n, argmax, argmin, cast, clip_by_value, div,  # noqa: F401
-                           divide, equal, exp, floor, floor_div, floordiv, floormod, greater,
-                           greater_equal, less, less_equal, log, log1p, logical_and,
-                           logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod,
-                           multiply, negative, not_equal, pow, reciprocal, reduce_all,
-                           reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
-                           reduce_sum, relu, rsqrt, scalar_mul, sigmoid, sign, sqrt, square,
-                           subtract, tanh, to_double, to_float, to_int32, to_int64, truediv)
-from .ops.nn_ops import squared_difference  # noqa: F401
+from .ops.index_ops import gather, one_hot, strided_slice  # noqa: F401
+from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, div, divide, equal, exp,  # noqa: F401
+                           floor, floor_div, floordiv, floormod, greater, greater_equal, less,
+                           less_equal, log, log1p, logical_and, logical_not, logical_or,
+                           logical_xor, matmul, maximum, minimum, mod, multiply, negative,
+                           not_equal, pow, reciprocal, relu, rsqrt, scalar_mul, sigmoid, sign,
+                           sqrt, square, squared_difference, subtract, tanh, to_double,
+                           to_float, to_int32, to_int64, truediv, where)
+from .ops.reduction_ops import (argmax, argmin, reduce_all, reduce_any, reduce_max,  # noqa: F401
+                                reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from .ops.random_ops import random_normal, random_uniform, truncated_normal  # noqa: F401
 from .ops.state_ops import (Variable, all_variables, assign, assign_add, assign_sub,  # noqa: F401
                             global_variables, global_variables_initializer,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from . import registry
 from .graph import get_default_graph
+from .ops import array_ops
 from .ops.core import convert_to_tensor
+from .ops.math_ops import add_n
 
 
 def _between(ys, xs):
@@ -47,7 +49,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None, **unu
         grad_ys = [grad_ys]
     stops = {convert_to_tensor(s) for s in (stop_gradients or [])}
     g = ys[0].graph if ys else get_default_graph()  # the ys' graph, even outside as_default()
-    from .ops import array_ops
     with g.as_default(), g.name_scope(name):
         ops = _between(ys, xs)
         grads: dict = {}
@@ -91,7 +92,6 @@ def _total(parts):
         return None
     if len(parts) == 1:
         return parts[0]
-    from .ops.math_ops import add_n
     return add_n(parts)
 
 

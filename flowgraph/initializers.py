@@ -14,8 +14,7 @@ import math
 import numpy as np
 
 from . import dtypes
-from .ops import state_ops
-from .ops import array_ops, random_ops
+from .ops import array_ops, random_ops, state_ops
 from .ops.core import constant as _constant
 from .shapes import TensorShape
 

@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import numbers
 
+from .graph import GraphKeys, add_to_collection
 from .initializers import zeros_initializer
+from .nn import bias_add, dropout as nn_dropout
 from .ops.array_ops import concat, reshape, shape as shape_of
 from .ops.core import convert_to_tensor
 from .ops.math_ops import matmul
-from .ops.nn_ops import bias_add
 from .variable_scopes import get_variable, variable_scope
+
+
+__all__ = ["dense", "dropout"]
+
+
+def __dir__():  # `tf.layers.<tab>` lists the API, not what this module is built from
+    return __all__
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -56,7 +64,6 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         if activation is not None:
             out = activation(out)
         if activity_regularizer is not None:
-            from .graph import GraphKeys, add_to_collection
             add_to_collection(GraphKeys.REGULARIZATION_LOSSES, activity_regularizer(out))
         return out
 
@@ -66,7 +73,6 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
 
     rate is the fraction dropped; kept values are scaled by 1 / (1 - rate).
     """
-    from .nn_extra import dropout as nn_dropout
     if not isinstance(training, bool):
         raise TypeError("layers.dropout: training must be a Python bool here; for a switch at "
                         "run time use tf.nn.dropout with a keep_prob placeholder")

@@ -1,17 +1,16 @@
-"""`Session`: `run`, its caches of plans and prepared runs, default sessions (a session's
-values live in runtime.py)."""
+"""`Session`: `run`, and its caches of plans and prepared runs (a session's values live in
+runtime.py, the default session in default_session.py)."""
 from __future__ import annotations
 
-import contextlib
-import threading
 import warnings
-from typing import Any
 
 import numpy as np
 
+from . import default_session
 from .backend import get_backend
-from .graph import Graph, get_default_graph, user_location
+from .default_session import get_default_session  # noqa: F401
 from .executor import executable
+from .graph import Graph, get_default_graph, user_location
 from .plan import compile_plan
 from .runtime import FetchedArray, Runtime, _as_fetch_value, _feed_converter, _Fetches  # noqa: F401
 from .tensor import Tensor
@@ -220,7 +219,7 @@ class Session:
 
     def as_default(self):
         """Make this the default session for Tensor.eval() and Operation.run()."""
-        return _default_session_stack.controller(self)
+        return default_session.controller(self)
 
     def __enter__(self):
         self._default_ctx = self.as_default()
@@ -257,42 +256,3 @@ class InteractiveSession(Session):
                 ctx.__exit__(None, None, None)
             except ValueError:
                 pass
-
-
-class _DefaultSessionStack(threading.local):
-    def __init__(self):
-        self.stack: list = []
-
-    @contextlib.contextmanager
-    def controller(self, sess):
-        self.stack.append(sess)
-        try:
-            yield sess
-        finally:
-            if sess in self.stack:
-                self.stack.remove(sess)
-
-    def get(self):
-        return self.stack[-1] if self.stack else None
-
-
-_default_session_stack = _DefaultSessionStack()
-
-
-def get_default_session():
-    """The innermost session made default by `with sess.as_default():` (or None)."""
-    return _default_session_stack.get()
-
-
-def _session_for(session, element: Any) -> Session:
-    sess = session if session is not None else get_default_session()
-    if sess is None:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
-                         "registered. Use `with sess.as_default()` or pass an explicit session "
-                         "to `eval(session=sess)`")
-    if element.graph is not sess.graph:
-        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
-                         "is different from the session's graph.")
-    return sess
-
-

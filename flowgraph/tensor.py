@@ -1,6 +1,7 @@
 """`Operation` and `Tensor`: the records a graph is made of, and Tensor's operators."""
 from __future__ import annotations
 
+from .default_session import session_for
 from .shapes import TensorShape, fmt
 
 
@@ -38,8 +39,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None):
         """Run this op in `session` (default: the default session)."""
-        from .session import _session_for
-        _session_for(session, self).run(self, feed_dict=feed_dict)
+        session_for(session, self).run(self, feed_dict=feed_dict)
 
     def describe(self) -> str:
         """"'name' (Type) defined at file:line" for error messages."""
@@ -91,8 +91,7 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """The value of this tensor in `session` (default: the default session)."""
-        from .session import _session_for
-        return _session_for(session, self).run(self, feed_dict=feed_dict)
+        return session_for(session, self).run(self, feed_dict=feed_dict)
 
     def __repr__(self):
         return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self.dtype.name}>"

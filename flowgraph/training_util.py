@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from . import dtypes
 from .graph import GraphKeys, get_default_graph, name_scope
+from .initializers import zeros_initializer
 from .ops.core import convert_to_tensor
 from .ops.math_ops import cast, floor, multiply, pow, truediv
+from .variable_scopes import get_variable
 
 
 def get_global_step(graph=None):
@@ -31,8 +33,6 @@ def create_global_step(graph=None):
 
     Raises ValueError when the graph already has one.
     """
-    from .initializers import zeros_initializer
-    from .variable_scopes import get_variable
     g = graph if graph is not None else get_default_graph()
     if get_global_step(g) is not None:
         raise ValueError('"global_step" already exists.')

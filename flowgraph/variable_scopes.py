@@ -22,6 +22,7 @@ import weakref
 
 from . import dtypes
 from .graph import GraphKeys, _VALID_NAME, get_default_graph, user_location
+from .initializers import glorot_uniform_initializer, zeros_initializer
 from .ops.state_ops import Variable
 from .shapes import TensorShape, fmt
 
@@ -180,7 +181,6 @@ class _VariableStore:
 
 
 def _default_initializer(name, dtype):
-    from .initializers import glorot_uniform_initializer, zeros_initializer
     if dtype.is_floating:
         return glorot_uniform_initializer()
     if dtype.is_integer or dtype is dtypes.bool_:

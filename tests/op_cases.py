@@ -32,7 +32,7 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 import flowgraph as tf
-from flowgraph.ops import array_ops
+from flowgraph.ops import broadcast_ops
 
 
 def _import_op_modules():
@@ -470,9 +470,9 @@ case("SumToLike", grad_of(lambda y, g: tf.zeros_like(g) * y), u(3, 1), u(2, 3, 4
 case("SumToLike", grad_of(lambda y, g: tf.ones_like(g) * y), u(3, 1), u(2, 3, 4), u(2, 3, 4),
      ref=lambda y, a, g: g.sum(axis=(0, 2))[:, None], wrt=(2,), name="lead_and_inner")
 # BroadcastLike has no public builder of its own: sum_to's gradient makes it
-case("BroadcastLike", lambda a, like: array_ops.broadcast_like(a, like), u(4), u(3, 4),
+case("BroadcastLike", lambda a, like: broadcast_ops.broadcast_like(a, like), u(4), u(3, 4),
      ref=lambda a, like: np.broadcast_to(a, like.shape), wrt=(0,))
-case("BroadcastLike", lambda a, like: array_ops.broadcast_like(a, like), u(2, 1, 3), u(4, 1),
+case("BroadcastLike", lambda a, like: broadcast_ops.broadcast_like(a, like), u(2, 1, 3), u(4, 1),
      ref=lambda a, like: np.broadcast_to(a, (2, 4, 3)), wrt=(0,), name="both")
 case("Unreduce", grad_of(lambda x: tf.reduce_sum(x, axis=1)), u(2, 3, 4), u(2, 4),
      ref=lambda x, g: np.broadcast_to(g[:, None, :], x.shape), wrt=(1,))
@@ -601,10 +601,10 @@ case("ApplyAdadelta", _fused("apply_adadelta", 2), u(4), pos(4), pos(4), _S(1.0)
      _S(1e-6), u(4), ref=_adadelta_ref, init=True)
 
 
-# --- ops whose shape is a run-time tensor (ops/random_shape_ops.py) ------------------------
+# --- ops whose shape is a run-time tensor (ops/random_ops.py) ----------------------------
 def _uniform_dynamic(x):
-    from flowgraph.ops import random_shape_ops
-    return random_shape_ops.random_uniform_dynamic(tf.shape(x), dtype=tf.float64, seed=3)
+    from flowgraph.ops import random_ops
+    return random_ops.random_uniform_dynamic(tf.shape(x), dtype=tf.float64, seed=3)
 
 
 def _check_uniform(value, x):
@@ -616,7 +616,7 @@ def _check_uniform(value, x):
 case("RandomUniformDynamic", _uniform_dynamic, u(3, 4), check=_check_uniform, exact_static=False)
 
 
-# --- summaries (summary.py): the output is a serialized Summary protobuf -------------------
+# --- summaries (ops/summary_ops.py): the output is a serialized Summary protobuf -------------------
 def _summary(fn_name, tag):
     def build(*ts):
         from flowgraph import summary
@@ -625,7 +625,7 @@ def _summary(fn_name, tag):
 
 
 def _parsed(value):
-    from flowgraph.summary import proto
+    from flowgraph.protos import proto
     return {v.tag: v for v in proto("summary_pb2").Summary.FromString(bytes(value)).value}
 
 

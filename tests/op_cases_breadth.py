@@ -70,7 +70,7 @@ case("ApplyAdadelta", _first_step("ApplyAdadelta", tf.train.AdadeltaOptimizer), 
 
 
 def _dynamic_uniform(shape):
-    from flowgraph.ops.random_shape_ops import random_uniform_dynamic
+    from flowgraph.ops.random_ops import random_uniform_dynamic
     return random_uniform_dynamic(shape, dtype=tf.float64, seed=1)
 
 

@@ -118,10 +118,10 @@ def test_kernels_copy_device_arrays_to_the_host_first():
         def __array__(self, *args, **kwargs):
             raise TypeError("implicit device-to-host conversion")
 
-    from flowgraph import summary
-    got = parse(summary._scalar_forward(np, DeviceArray(2.5), tag="t"))
+    from flowgraph.ops import summary_ops
+    got = parse(summary_ops._scalar_forward(np, DeviceArray(2.5), tag="t"))
     assert got.value[0].simple_value == 2.5
-    histo = parse(summary._histogram_forward(np, DeviceArray([1.0, 2.0]), tag="h")).value[0].histo
+    histo = parse(summary_ops._histogram_forward(np, DeviceArray([1.0, 2.0]), tag="h")).value[0].histo
     assert histo.num == 2
 
 

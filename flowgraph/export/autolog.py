@@ -15,6 +15,7 @@ import time
 import warnings
 
 from ..session import SESSION_HOOKS
+from ..summary import GRAPHS_WRITTEN, FileWriter
 
 _active = None
 
@@ -40,14 +41,12 @@ class _AutoLog:
             self.write(*self.open_sessions.pop(next(iter(self.open_sessions))))
 
     def write(self, graph, created: float):
-        from ..summary import GRAPHS_WRITTEN
         key = (graph, graph.version)
         if graph.version == 0 or key in self.logged or graph in GRAPHS_WRITTEN:
             return  # empty, already logged, or the script logs this graph itself
         self.logged.add(key)
         run_dir = self._new_run_dir(created)
         try:
-            from ..summary import FileWriter
             with FileWriter(run_dir, graph=graph):
                 pass
         except Exception as e:  # logging must never break the user's program

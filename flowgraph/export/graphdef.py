@@ -11,7 +11,7 @@ from .. import registry
 from ..dtypes import DType, as_dtype
 from ..graph import Graph, get_default_graph
 from ..shapes import TensorShape
-from ..summary import proto
+from ..protos import proto
 
 #: Constants up to this many elements carry their value (TensorBoard shows it on the node).
 MAX_CONST_ELEMENTS = 1024

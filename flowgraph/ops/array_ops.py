@@ -8,6 +8,7 @@ from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from .core import (NUMBERS, check_dtype, const_value, constant, convert_to_tensor, make,
                    merged_shape, same_dtype)
+from .index_ops import gather
 
 INT_TYPES = (dtypes.int32, dtypes.int64)
 
@@ -74,7 +75,7 @@ register(OpDef("Fill", infer=_fill_infer, grad=lambda op, dy: [None, _sum_all(dy
 
 
 def _sum_all(t):
-    from .math_ops import reduce_sum
+    from .reduction_ops import reduce_sum  # a real cycle: reductions' gradients use array ops
     return reduce_sum(t)
 
 
@@ -133,7 +134,7 @@ def ones_like(tensor, dtype=None, name=None):
 
 
 def _cast(t, dtype):
-    from .math_ops import cast
+    from .math_ops import cast  # a real cycle: math_ops' gradients use zeros_like and friends
     return cast(t, dtype)
 
 
@@ -485,8 +486,3 @@ def tile(input, multiples, name=None):
     return make("Tile", [convert_to_tensor(input)], name=name,
                 multiples=tuple(int(m) for m in multiples))
 
-
-# Indexing and the gradients' broadcasting helpers live in their own modules; their public
-# functions are part of this module's interface too.
-from .broadcast_ops import broadcast_like, sum_to, unreduce  # noqa: E402,F401
-from .index_ops import gather, one_hot, strided_slice, where  # noqa: E402,F401

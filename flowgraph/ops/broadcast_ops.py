@@ -1,4 +1,4 @@
-"""Broadcasting helpers that gradient rules are made of: sum_to, broadcast_like, unreduce."""
+"""Broadcasting helpers that gradient rules are made of: sum_to and broadcast_like."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,29 +54,3 @@ def broadcast_like(a, like):
     if a.shape.is_fully_defined() and a.shape == like.shape:
         return a
     return make("BroadcastLike", [a, like])
-
-
-def _unreduce_forward(xp, g, x, axis, keepdims):
-    if not keepdims and axis is not None and g.ndim:
-        shape = list(g.shape)
-        for a in sorted(a % x.ndim for a in axis):
-            shape.insert(a, 1)
-        g = g.reshape(shape)
-    out = xp.empty(x.shape, dtype=g.dtype)  # a fresh buffer: cheaper than broadcast_to's view
-    out[...] = g
-    return out
-
-
-register(OpDef("Unreduce", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[1].shape)],
-               forward=_unreduce_forward, tf_type="BroadcastTo",
-               grad=lambda op, g: [_reduce_sum(g, op.attrs["axis"], op.attrs["keepdims"]), None]))
-
-
-def _reduce_sum(g, axis, keepdims):
-    from .math_ops import reduce_sum
-    return reduce_sum(g, axis=list(axis) if axis is not None else None, keepdims=keepdims)
-
-
-def unreduce(g, x, axis, keepdims):
-    """Undo a reduction of `x` over `axis`: `g` broadcast back to `x`'s shape."""
-    return make("Unreduce", [g, x], axis=axis, keepdims=keepdims)

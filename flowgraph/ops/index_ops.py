@@ -1,4 +1,4 @@
-"""Indexing ops: gather, one_hot, where (select) and basic slicing, one block per op."""
+"""Indexing ops: gather, one_hot and basic slicing, one block per op."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +7,7 @@ from .. import dtypes, shapes
 from ..backend import scatter_add
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
-from .broadcast_ops import sum_to
-from .core import NUMBERS, binary_inputs, check_dtype, convert_to_tensor, make, same_dtype
+from .core import NUMBERS, check_dtype, convert_to_tensor, make
 
 INT_TYPES = (dtypes.int32, dtypes.int64)
 
@@ -90,49 +89,6 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                 on_value=1 if on_value is None else on_value,
                 off_value=0 if off_value is None else off_value,
                 axis=-1 if axis is None else int(axis), dtype=dtype)
-
-
-def _select_infer(inputs, attrs):
-    cond, x, y = inputs
-    check_dtype(cond, (dtypes.bool_,), "Select", "condition")
-    dt = same_dtype([x, y], "Select")
-    try:
-        out = shapes.broadcast(shapes.broadcast(cond.shape, x.shape), y.shape)
-    except ValueError as e:
-        raise ValueError(f"{e}: condition {fmt(cond.shape)}, x {fmt(x.shape)}, "
-                         f"y {fmt(y.shape)}") from None
-    return [(dt, out)]
-
-
-def _select_grad(op, dy):
-    from .array_ops import zeros_like
-    c, x, y = op.inputs
-    z = zeros_like(dy)
-    return [None, sum_to(where(c, dy, z), x), sum_to(where(c, z, dy), y)]
-
-
-register(OpDef("Select", infer=_select_infer, grad=_select_grad,
-               forward=lambda xp, c, x, y: xp.where(c, x, y)))
-register(OpDef("Where", grad=NOT_DIFFERENTIABLE,
-               infer=lambda inputs, attrs: [(dtypes.int64, TensorShape([None, inputs[0].shape.ndims]))],
-               forward=lambda xp, c: xp.argwhere(c).astype(np.int64)))
-
-
-def where(condition, x=None, y=None, name=None):
-    """x where condition is true, else y (all three broadcast); with x and y None, the
-    int64 coordinates of the true entries. As in TF1, a vector condition with a higher-rank
-    x picks whole rows: its length must match x's first dimension."""
-    cond = convert_to_tensor(condition)
-    if x is None and y is None:
-        return make("Where", [cond], name=name)
-    if x is None or y is None:
-        raise ValueError("where needs both x and y, or neither")
-    x, y = binary_inputs(x, y, "Select")
-    rank = shapes.broadcast(x.shape, y.shape).ndims
-    if cond.shape.ndims == 1 and rank is not None and rank > 1:
-        from .array_ops import reshape
-        cond = reshape(cond, [-1] + [1] * (rank - 1))
-    return make("Select", [cond, x, y], name=name)
 
 
 # --- slicing --------------------------------------------------------------------------------

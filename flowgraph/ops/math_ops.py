@@ -1,14 +1,16 @@
-"""Elementwise math, comparisons, matmul and reductions: one block per op."""
+"""Elementwise math, comparisons, casts, selection (where) and matmul: one block per op."""
 from __future__ import annotations
 
-import builtins
+import numpy as np
 
 from .. import dtypes, shapes
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register, ufunc
 from ..shapes import TensorShape, fmt
-from .core import (FLOATS, NUMBERS, binary_inputs, check_dtype, const_value, convert_to_tensor,
-                   make, merged_shape, same_dtype)
-from . import array_ops as A
+from .core import (FLOATS, NUMBERS, binary_inputs, check_dtype, convert_to_tensor, make,
+                   merged_shape, same_dtype)
+from .array_ops import ones_like, reshape, zeros_like
+from .broadcast_ops import sum_to
+from .index_ops import strided_slice
 
 BOOL = (dtypes.bool_,)
 
@@ -39,7 +41,7 @@ def _unary(op_type, forward, grad, allowed=NUMBERS, out_dtype=None):
 
 negative = _unary("Neg", ufunc("negative"), lambda op, dy: [negative(dy)])
 abs = _unary("Abs", ufunc("abs"), lambda op, dy: [dy * sign(op.inputs[0])])
-sign = _unary("Sign", ufunc("sign"), lambda op, dy: [A.zeros_like(op.inputs[0])])
+sign = _unary("Sign", ufunc("sign"), lambda op, dy: [zeros_like(op.inputs[0])])
 square = _unary("Square", ufunc("square"),
                 lambda op, dy: [dy * (op.inputs[0] * 2)])
 sqrt = _unary("Sqrt", ufunc("sqrt"), lambda op, dy: [dy * 0.5 / op.outputs[0]], FLOATS)
@@ -55,7 +57,7 @@ tanh = _unary("Tanh", ufunc("tanh"),
 relu = _unary("Relu", lambda xp, x: xp.maximum(x, 0),
               lambda op, dy: [relu_grad(dy, op.outputs[0])])
 logical_not = _unary("LogicalNot", ufunc("logical_not"), NOT_DIFFERENTIABLE, BOOL)
-floor = _unary("Floor", ufunc("floor"), lambda op, dy: [A.zeros_like(op.inputs[0])], FLOATS)
+floor = _unary("Floor", ufunc("floor"), lambda op, dy: [zeros_like(op.inputs[0])], FLOATS)
 reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x,
                     lambda op, dy: [-dy * op.outputs[0] * op.outputs[0]], FLOATS)
 
@@ -101,7 +103,7 @@ def _sum_pair(op, gx, gy):
     def back(g, t, other):
         if g is None or shapes.broadcast_keeps(t.shape, other.shape):
             return g
-        return A.sum_to(g, t)
+        return sum_to(g, t)
     return [back(gx, x, y), back(gy, y, x)]
 
 
@@ -118,11 +120,11 @@ floordiv = _binary("FloorDiv", ufunc("floor_divide"), NOT_DIFFERENTIABLE)
 floormod = _binary("FloorMod", ufunc("mod"),
                    lambda op, dy: _sum_pair(op, dy, -dy * floordiv(op.inputs[0], op.inputs[1])))
 maximum = _binary("Maximum", ufunc("maximum"),
-                  lambda op, dy: _sum_pair(op, A.where(op.inputs[0] >= op.inputs[1], dy, A.zeros_like(dy)),
-                                           A.where(op.inputs[0] < op.inputs[1], dy, A.zeros_like(dy))))
+                  lambda op, dy: _sum_pair(op, where(op.inputs[0] >= op.inputs[1], dy, zeros_like(dy)),
+                                           where(op.inputs[0] < op.inputs[1], dy, zeros_like(dy))))
 minimum = _binary("Minimum", ufunc("minimum"),
-                  lambda op, dy: _sum_pair(op, A.where(op.inputs[0] <= op.inputs[1], dy, A.zeros_like(dy)),
-                                           A.where(op.inputs[0] > op.inputs[1], dy, A.zeros_like(dy))))
+                  lambda op, dy: _sum_pair(op, where(op.inputs[0] <= op.inputs[1], dy, zeros_like(dy)),
+                                           where(op.inputs[0] > op.inputs[1], dy, zeros_like(dy))))
 
 
 def _pow_grad(op, dy):
@@ -130,7 +132,7 @@ def _pow_grad(op, dy):
     gx = dy * y * pow(x, y - 1)
     if not x.dtype.is_floating:
         return _sum_pair(op, gx, None)
-    safe_log = A.where(x > 0, log(A.where(x > 0, x, A.ones_like(x))), A.zeros_like(x))
+    safe_log = where(x > 0, log(where(x > 0, x, ones_like(x))), zeros_like(x))
     return _sum_pair(op, gx, dy * op.outputs[0] * safe_log)
 
 
@@ -149,6 +151,10 @@ greater_equal = _binary("GreaterEqual", ufunc("greater_equal"),
                         NOT_DIFFERENTIABLE, NUMBERS, dtypes.bool_)
 logical_and = _binary("LogicalAnd", ufunc("logical_and"), NOT_DIFFERENTIABLE, BOOL)
 logical_or = _binary("LogicalOr", ufunc("logical_or"), NOT_DIFFERENTIABLE, BOOL)
+
+
+def squared_difference(x, y, name=None):
+    return square(subtract(x, y), name=name)
 
 
 def logical_xor(x, y, name="LogicalXor"):
@@ -255,11 +261,11 @@ def _clip_infer(inputs, attrs):
 
 def _clip_grad(op, dy):
     t, lo, hi = op.inputs
-    zero = A.zeros_like(dy)
+    zero = zeros_like(dy)
     below, above = t < lo, t > hi
     inside = logical_not(logical_or(below, above))
-    return [A.where(inside, dy, zero), A.sum_to(A.where(below, dy, zero), lo),
-            A.sum_to(A.where(above, dy, zero), hi)]
+    return [where(inside, dy, zero), sum_to(where(below, dy, zero), lo),
+            sum_to(where(above, dy, zero), hi)]
 
 
 register(OpDef("ClipByValue", infer=_clip_infer,
@@ -317,7 +323,7 @@ def _matmul_grad(op, dy):
         ga, gb = matmul(b, dy, True, True), matmul(dy, a, True, True)
     if a.shape.ndims == 2 and b.shape.ndims == 2:
         return [ga, gb]
-    return [A.sum_to(ga, a), A.sum_to(gb, b)]
+    return [sum_to(ga, a), sum_to(gb, b)]
 
 
 register(OpDef("MatMul", infer=_matmul_infer, forward=_matmul_forward, grad=_matmul_grad))
@@ -334,129 +340,46 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                 transpose_b=bool(transpose_b or adjoint_b))
 
 
-# --- reductions -----------------------------------------------------------------------------
-def _reduce_infer(allowed):
-    def infer(inputs, attrs):
-        check_dtype(inputs[0], allowed, "reduce")
-        return [(inputs[0].dtype, shapes.reduce(inputs[0].shape, attrs["axis"], attrs["keepdims"]))]
-    return infer
+# --- selection ------------------------------------------------------------------------------
+def _select_infer(inputs, attrs):
+    cond, x, y = inputs
+    check_dtype(cond, (dtypes.bool_,), "Select", "condition")
+    dt = same_dtype([x, y], "Select")
+    try:
+        out = shapes.broadcast(shapes.broadcast(cond.shape, x.shape), y.shape)
+    except ValueError as e:
+        raise ValueError(f"{e}: condition {fmt(cond.shape)}, x {fmt(x.shape)}, "
+                         f"y {fmt(y.shape)}") from None
+    return [(dt, out)]
 
 
-def _reduce_forward(fn):
-    def forward(xp, x, axis, keepdims):
-        out = getattr(x, fn)(axis=axis, keepdims=keepdims)  # the method: no dispatch layer
-        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
-    return forward
+def _select_grad(op, dy):
+    c, x, y = op.inputs
+    z = zeros_like(dy)
+    return [None, sum_to(where(c, dy, z), x), sum_to(where(c, z, dy), y)]
 
 
-def _unreduce(op, g):
-    return A.unreduce(g, op.inputs[0], op.attrs["axis"], op.attrs["keepdims"])
+register(OpDef("Select", infer=_select_infer, grad=_select_grad,
+               forward=lambda xp, c, x, y: xp.where(c, x, y)))
+register(OpDef("Where", grad=NOT_DIFFERENTIABLE,
+               infer=lambda inputs, attrs: [(dtypes.int64, TensorShape([None, inputs[0].shape.ndims]))],
+               forward=lambda xp, c: xp.argwhere(c).astype(np.int64)))
 
 
-def _mean_grad(op, dy):
-    x, y = op.inputs[0], op.outputs[0]
-    n_in, n_out = x.shape.num_elements(), y.shape.num_elements()
-    if n_in is not None and n_out is not None and n_in:
-        return [_unreduce(op, dy) * (n_out / n_in)]
-    ratio = cast(A.size(y), x.dtype) / cast(A.size(x), x.dtype)
-    return [_unreduce(op, dy) * ratio]
-
-
-def _extreme_grad(op, dy):
-    x = op.inputs[0]
-    mask = cast(equal(x, _unreduce(op, op.outputs[0])), x.dtype)
-    count = reduce_sum(mask, op.attrs["axis"], keepdims=True)
-    return [_unreduce(op, dy) * mask / count]
-
-
-def _prod_grad(op, dy):
-    # d prod / d x_i is the product of the other entries; prod / x_i would be 0/0 at zeros.
-    x, axis = op.inputs[0], op.attrs["axis"]
-    is_zero, ones = equal(x, A.zeros_like(x)), A.ones_like(x)
-    safe = A.where(is_zero, ones, x)
-    nonzero_prod = reduce_prod(safe, axis, keepdims=True)
-    zero_prod = reduce_prod(A.where(is_zero, x, ones), axis, keepdims=True)  # 0, or 1: no zeros
-    one_zero = cast(equal(reduce_sum(cast(is_zero, x.dtype), axis, keepdims=True), 1), x.dtype)
-    others = A.where(is_zero, nonzero_prod * one_zero, zero_prod * nonzero_prod / safe)
-    return [_unreduce(op, dy) * others]
-
-
-for _op, _fn, _grad, _allowed in (
-        ("Sum", "sum", lambda op, dy: [_unreduce(op, dy)], NUMBERS),
-        ("Mean", "mean", _mean_grad, NUMBERS),
-        ("Max", "max", _extreme_grad, NUMBERS),
-        ("Min", "min", _extreme_grad, NUMBERS),
-        ("Prod", "prod", _prod_grad, NUMBERS)):
-    register(OpDef(_op, infer=_reduce_infer(_allowed), forward=_reduce_forward(_fn), grad=_grad))
-register(OpDef("Any", infer=_reduce_infer(BOOL), forward=_reduce_forward("any"),
-               grad=NOT_DIFFERENTIABLE))
-register(OpDef("All", infer=_reduce_infer(BOOL), forward=_reduce_forward("all"),
-               grad=NOT_DIFFERENTIABLE))
-
-
-def _reducer(op_type, doc):
-    def api(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-            keep_dims=None):
-        x = convert_to_tensor(input_tensor)
-        if axis is None:
-            axis = reduction_indices
-        keep = bool(keepdims if keepdims is not None else (keep_dims or False))
-        if hasattr(axis, "op"):
-            axis = const_value(axis)
-            if axis is None:
-                raise TypeError(f"{op_type}: the reduction axis must be a constant")
-        if axis is not None and not isinstance(axis, int):
-            axis = axis.tolist() if hasattr(axis, "tolist") else axis  # NumPy ints and arrays
-            axis = int(axis) if isinstance(axis, int) else [int(a) for a in axis]
-        ax = shapes.normalize_axis(axis, x.shape.ndims) if axis is not None else None
-        return make(op_type, [x], name=name, axis=ax, keepdims=keep)
-    api.__doc__ = (f"{doc} over `axis` (None: all; int or list; negative counts from the end). "
-                   f"keepdims (or the old keep_dims) keeps reduced axes with length 1.")
-    return api
-
-
-reduce_sum = _reducer("Sum", "Sum of elements")
-reduce_mean = _reducer("Mean", "Mean of elements")
-reduce_max = _reducer("Max", "Maximum of elements")
-reduce_min = _reducer("Min", "Minimum of elements")
-reduce_prod = _reducer("Prod", "Product of elements")
-reduce_any = _reducer("Any", "Logical or of elements")
-reduce_all = _reducer("All", "Logical and of elements")
-
-
-def _arg_infer(inputs, attrs):
-    x = inputs[0]
-    check_dtype(x, NUMBERS, "ArgMax")
-    if x.shape.dims is None:
-        return [(attrs["output_type"], TensorShape(None))]
-    nd = len(x.shape.dims)
-    if nd == 0:
-        raise ValueError("argmax/argmin need a tensor of rank >= 1, got a scalar")
-    ax = shapes.normalize_axis(attrs["axis"], nd)[0]
-    return [(attrs["output_type"], TensorShape(d for i, d in enumerate(x.shape.dims) if i != ax))]
-
-
-register(OpDef("ArgMax", infer=_arg_infer, grad=NOT_DIFFERENTIABLE,
-               forward=lambda xp, x, axis, output_type: xp.argmax(x, axis=axis).astype(
-                   output_type.np_dtype, copy=False)))
-register(OpDef("ArgMin", infer=_arg_infer, grad=NOT_DIFFERENTIABLE,
-               forward=lambda xp, x, axis, output_type: xp.argmin(x, axis=axis).astype(
-                   output_type.np_dtype, copy=False)))
-
-
-def _arg(op_type):
-    def api(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
-        x = convert_to_tensor(input)
-        if axis is None:
-            axis = dimension if dimension is not None else 0
-        return make(op_type, [x], name=name, axis=int(axis),
-                    output_type=dtypes.as_dtype(output_type))
-    api.__doc__ = f"Index of the {'largest' if op_type == 'ArgMax' else 'smallest'} value along axis (default 0); int64."
-    return api
-
-
-argmax = _arg("ArgMax")
-argmin = _arg("ArgMin")
+def where(condition, x=None, y=None, name=None):
+    """x where condition is true, else y (all three broadcast); with x and y None, the
+    int64 coordinates of the true entries. As in TF1, a vector condition with a higher-rank
+    x picks whole rows: its length must match x's first dimension."""
+    cond = convert_to_tensor(condition)
+    if x is None and y is None:
+        return make("Where", [cond], name=name)
+    if x is None or y is None:
+        raise ValueError("where needs both x and y, or neither")
+    x, y = binary_inputs(x, y, "Select")
+    rank = shapes.broadcast(x.shape, y.shape).ndims
+    if cond.shape.ndims == 1 and rank is not None and rank > 1:
+        cond = reshape(cond, [-1] + [1] * (rank - 1))
+    return make("Select", [cond, x, y], name=name)
 
 
 # --- Python operators on Tensor and Variable ------------------------------------------------
@@ -485,7 +408,7 @@ OPERATORS = {
     "__xor__": _op(logical_xor, "xor"), "__rxor__": _r(logical_xor, "xor"),
     "__neg__": lambda self: negative(self), "__abs__": lambda self: abs(self),
     "__invert__": lambda self: logical_not(self), "__pos__": lambda self: self,
-    "__getitem__": lambda self, key: A.strided_slice(self, key),
+    "__getitem__": lambda self, key: strided_slice(self, key),
 }
 
 
@@ -494,5 +417,3 @@ def install_operators(cls):
     for name, fn in OPERATORS.items():
         setattr(cls, name, fn)
 
-
-_builtin_abs = builtins.abs

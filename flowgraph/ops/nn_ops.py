@@ -1,14 +1,15 @@
-"""Softmax, cross-entropies and losses, numerically stable where TensorFlow is."""
+"""Softmax, log-softmax and the cross-entropies with logits, numerically stable where
+TensorFlow is: one block per op."""
 from __future__ import annotations
 
 from .. import shapes
-from ..graph import name_scope
 from ..registry import OpDef, register
 from ..shapes import TensorShape, fmt
-from .array_ops import expand_dims, one_hot, stop_gradient, where, zeros_like
+from .array_ops import expand_dims, stop_gradient
 from .core import FLOATS, INTS, check_dtype, convert_to_tensor, make, same_dtype
-from .math_ops import (add, cast, exp, greater_equal, log1p, multiply, not_equal, reduce_mean,
-                       reduce_sum, square, subtract)
+from .index_ops import one_hot
+from .math_ops import exp
+from .reduction_ops import reduce_sum
 
 
 def _axis_infer(inputs, attrs):
@@ -155,58 +156,3 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                          "(labels=..., logits=...)")
     return make("SparseSoftmaxCrossEntropyWithLogits",
                 [convert_to_tensor(labels), convert_to_tensor(logits)], name=name)
-
-
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """max(x, 0) - x * z + log(1 + exp(-|x|)): stable for logits of any size."""
-    if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("sigmoid_cross_entropy_with_logits takes only named arguments "
-                         "(labels=..., logits=...)")
-    with name_scope(name, "logistic_loss"):
-        x = convert_to_tensor(logits)
-        z = convert_to_tensor(labels, dtype=x.dtype)
-        same_dtype([x, z], "sigmoid_cross_entropy_with_logits")
-        if not x.shape.is_compatible_with(z.shape):
-            raise ValueError(f"logits and labels must have the same shape ({fmt(x.shape)} vs "
-                             f"{fmt(z.shape)})")
-        # TF's form: where() rather than relu and abs, whose zero gradients at x == 0 would
-        # drop the 1/2 of sigmoid(0) from the gradient there
-        nonneg = greater_equal(x, zeros_like(x))
-        relu_x = where(nonneg, x, zeros_like(x))
-        neg_abs_x = where(nonneg, -x, x)
-        return add(subtract(relu_x, x * z), log1p(exp(neg_abs_x)))
-
-
-def bias_add(value, bias, data_format=None, name=None):
-    """value + bias, with bias a vector matching value's last dimension."""
-    return add(value, bias, name=name or "BiasAdd")
-
-
-def l2_loss(t, name=None):
-    """sum(t ** 2) / 2."""
-    with name_scope(name, "L2Loss"):
-        return reduce_sum(square(t)) * 0.5
-
-
-def squared_difference(x, y, name=None):
-    return square(subtract(x, y), name=name)
-
-
-def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=None,
-                       reduction=None):
-    """mean((predictions - labels)**2) over entries whose weight is nonzero, as TF1's losses."""
-    with name_scope(scope, "mean_squared_error"):
-        predictions = convert_to_tensor(predictions)
-        labels = convert_to_tensor(labels, dtype=predictions.dtype)
-        if not predictions.shape.is_compatible_with(labels.shape):
-            raise ValueError(f"Shapes {fmt(predictions.shape)} and {fmt(labels.shape)} are "
-                             f"incompatible")
-        losses = square(subtract(predictions, labels))
-        if isinstance(weights, (int, float)) and weights == 1.0:
-            return reduce_mean(losses, name="value")
-        w = convert_to_tensor(weights, dtype=predictions.dtype)
-        w = add(w, zeros_like(losses))  # weights broadcast to the losses' shape
-        present = cast(not_equal(w, 0), predictions.dtype)
-        return reduce_sum(multiply(losses, w)) / reduce_sum(present)
-
-

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from .. import dtypes
+from ..default_session import session_for
 from ..errors import InvalidArgumentError
 from ..graph import GraphKeys, get_default_graph, user_location
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from ..tensor import Tensor
+from .control_flow_ops import group
 from .core import convert_to_tensor, make, make_op
 from .math_ops import install_operators
 
@@ -224,8 +226,7 @@ class Variable:
 
     def load(self, value, session=None):
         """Write `value` into the variable in `session` (default: the default session)."""
-        from ..session import _session_for
-        _session_for(session, self._variable).load_variable(self, value)
+        session_for(session, self._variable).load_variable(self, value)
 
     def set_shape(self, shape):
         self._variable.set_shape(shape)
@@ -260,7 +261,6 @@ def local_variables(scope=None):
 
 def variables_initializer(var_list, name="init"):
     """One op that initializes every variable in `var_list`."""
-    from .control_flow_ops import group
     return group(*[v.initializer for v in var_list], name=name)
 
 
