@@ -54,7 +54,7 @@ def run(ctx, no_alias, logdir, no_log, device, script, args):
     `tensorflow` and `tensorflow.compat.v1`. Exits with the script's exit status.
 
     Options go before SCRIPT; everything after it is the script's."""
-    from flowgraph.runner import run_script
+    from flowgraph.script import run_script
     ctx.exit(run_script(script, args, alias=not no_alias, logdir=None if no_log else logdir,
                         device=device))
 

@@ -24,11 +24,11 @@ def graph(ctx, output, scope, hide_gradients, collapse_gradients, script, args):
     without it the .dot source is written and the exit status is 1.
 
     Options go before SCRIPT; everything after it is the script's."""
-    from flowgraph import viz
+    from flowgraph import script as scripts, viz
     try:
-        path, status = viz.render_script(script, output, args, scope=scope,
-                                         hide_gradients=hide_gradients,
-                                         collapse_gradients=collapse_gradients)
+        path, status = scripts.render_script(script, output, args, scope=scope,
+                                             hide_gradients=hide_gradients,
+                                             collapse_gradients=collapse_gradients)
     except (viz.GraphvizNotFoundError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"wrote {path}")

@@ -5,7 +5,7 @@
     with tf.Session() as sess:
         print(sess.run(a * 2, feed_dict={a: [1, 2, 3]}))
 """
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401
 
 from . import errors, initializers, layers, losses, nn, train  # noqa: F401
 from .dtypes import (DType, as_dtype, bool_ as bool, double, float16, float32, float64,  # noqa: F401

@@ -19,6 +19,8 @@ import sys
 
 import numpy as np
 
+from .version import __version__
+
 ENV_DEVICE = "FLOWGRAPH_DEVICE"
 
 
@@ -266,7 +268,6 @@ def blas_info() -> str:
 
 def system_info() -> list:
     """Lines for `flowgraph info`: versions, NumPy's BLAS, and the GPU's availability."""
-    from . import __version__
     return [f"flowgraph {__version__}",
             f"Python {platform.python_version()} ({sys.executable})",
             f"NumPy {np.__version__}",

@@ -120,8 +120,3 @@ def cast_exact(dtype: DType, array: np.ndarray):
         if src.kind == "f" and not np.isfinite(array).all():
             return None
         return out if np.array_equal(out, array) else None
-
-
-def can_hold(dtype: DType, array: np.ndarray) -> bool:
-    """True when every value of `array` fits `dtype` (see cast_exact)."""
-    return cast_exact(dtype, array) is not None

@@ -61,7 +61,6 @@ class Graph:
         self._collections: dict[str, list] = {}
         self._finalized = False
         self.seed: Optional[int] = None
-        self._lock = threading.Lock()
 
     # -- names ---------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:

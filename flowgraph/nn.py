@@ -33,7 +33,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     with name_scope(name, "logistic_loss"):
         x = convert_to_tensor(logits)
         z = convert_to_tensor(labels, dtype=x.dtype)
-        same_dtype([x, z], "sigmoid_cross_entropy_with_logits")
+        same_dtype([x, z])
         if not x.shape.is_compatible_with(z.shape):
             raise ValueError(f"logits and labels must have the same shape ({fmt(x.shape)} vs "
                              f"{fmt(z.shape)})")

@@ -12,7 +12,7 @@ from .default_session import get_default_session  # noqa: F401
 from .executor import executable
 from .graph import Graph, get_default_graph, user_location
 from .plan import compile_plan
-from .runtime import FetchedArray, Runtime, _as_fetch_value, _feed_converter, _Fetches  # noqa: F401
+from .runtime import Runtime, _as_fetch_value, _feed_converter, _Fetches
 from .tensor import Tensor
 
 

@@ -112,10 +112,6 @@ def as_shape(value) -> TensorShape:
     return value if isinstance(value, TensorShape) else TensorShape(value)
 
 
-def unknown() -> TensorShape:
-    return TensorShape(None)
-
-
 def fmt(shape) -> str:
     """A shape as users read it: [2, 3], [?, 2], <unknown>."""
     dims = shape.dims if isinstance(shape, TensorShape) else tuple(shape)

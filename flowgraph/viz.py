@@ -202,18 +202,6 @@ def render(graph: Graph | None, path, format: str | None = None, **options) -> s
     return path
 
 
-def render_script(script, path, args=(), **options) -> tuple[str, int]:
-    """Run `script` whole, as `flowgraph run` does, and draw the graph it built into `path`.
-
-    Returns (the path written, the script's exit status); see `render` for the options.
-    """
-    from .export.script import script_graph
-    graph, status = script_graph(script, args)
-    if not graph.get_operations():
-        raise ValueError(f"{script} built no graph to draw (it exited with status {status})")
-    return render(graph, path, **options), status
-
-
 def _repr_svg_(graph: Graph):
     """Jupyter's inline drawing of a Graph (None, so text is shown, when `dot` is missing)."""
     if shutil.which("dot") is None or not graph.get_operations():

@@ -616,7 +616,25 @@ def _check_uniform(value, x):
 case("RandomUniformDynamic", _uniform_dynamic, u(3, 4), check=_check_uniform, exact_static=False)
 
 
-# --- summaries (ops/summary_ops.py): the output is a serialized Summary protobuf -------------------
+def _dynamic_uniform(shape):
+    from flowgraph.ops import random_ops
+    return random_ops.random_uniform_dynamic(shape, dtype=tf.float64, seed=1)
+
+
+def _in_unit_interval(value, shape):
+    assert value.shape == tuple(shape) and value.min() >= 0 and value.max() < 1
+
+
+# The mask of tf.nn.dropout on a batch of unknown size; its shape is a run-time input.
+case("RandomUniformDynamic", _dynamic_uniform, np.array([3, 4], np.int32), exact_static=False,
+     check=_in_unit_interval)
+case("RandomUniformDynamic", lambda shape: tf.nn.dropout(
+    tf.ones(tf.cast(shape, tf.int32)), rate=0.5, seed=1), ints(2, lo=2, hi=5),
+     exact_static=False, name="dropout",
+     check=lambda value, shape: set(np.unique(value)) <= {0.0, 2.0})
+
+
+# --- summaries (ops/summary_ops.py): the output is a serialized Summary protobuf ---------
 def _summary(fn_name, tag):
     def build(*ts):
         from flowgraph import summary
@@ -698,6 +716,6 @@ EXEMPT = {
     "NoOp": "no outputs: test_ops.test_no_op_group_and_control_dependencies",
 }
 
-# Cases kept beside this table by the optimizer work (first optimizer steps, dropout's dynamic
-# draw); imported last because it adds to CASES with `case` from above.
-import op_cases_breadth  # noqa: E402,F401
+# The fused optimizer updates as their optimizers first apply them (op_cases_training.py);
+# imported last because it adds to CASES with `case` from above.
+import op_cases_training  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""Each plan optimization leaves results unchanged: folding, generated code, runner cache."""
+"""Each plan optimization leaves results unchanged: folding, generated code, the cache of
+prepared runs."""
 import warnings
 
 import numpy as np
@@ -118,7 +119,7 @@ def test_a_failing_kernel_in_generated_code_names_its_op_and_line():
         np.testing.assert_array_equal(sess.run(z, {x: [1.0], y: [3.0]}), [6.0])
 
 
-def test_runner_cache_keeps_the_fetch_structure_and_feed_order():
+def test_prepared_runs_keep_the_fetch_structure_and_feed_order():
     a = tf.placeholder(tf.float32, [])
     b = tf.placeholder(tf.float32, [])
     s, d = a + b, a - b

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import flowgraph as tf
-from flowgraph.session import FetchedArray
+from flowgraph.runtime import FetchedArray
 
 # The executor runs every test here on each backend (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_every_backend")

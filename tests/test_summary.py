@@ -204,7 +204,7 @@ def test_file_writer_with_graph_writes_it_at_once(tmp_path):
 def test_the_tf1_tensorboard_program_runs_unchanged(tmp_path, monkeypatch, capsys):
     """The documents' tensorboard_basics.py, with `import tensorflow as tf`, run by the CLI's
     runner: two FileWriters on log_dir, never closed."""
-    from flowgraph.runner import run_script
+    from flowgraph.script import run_script
     script = tmp_path / "tensorboard_basics.py"
     script.write_text(textwrap.dedent("""\
         import tensorflow as tf

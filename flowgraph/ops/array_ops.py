@@ -61,7 +61,7 @@ def placeholder_with_default(input, shape, name=None):
 
 def _fill_infer(inputs, attrs):
     dims, value = inputs
-    check_dtype(dims, INT_TYPES, "Fill", "dims")
+    check_dtype(dims, INT_TYPES, "dims")
     dv = const_value(dims)
     if dv is not None:
         return [(value.dtype, TensorShape(dv.tolist()))]
@@ -140,8 +140,8 @@ def _cast(t, dtype):
 
 def _range_infer(inputs, attrs):
     start, limit, delta = inputs
-    dt = same_dtype(inputs, "Range")
-    check_dtype(start, NUMBERS, "Range", "start")
+    dt = same_dtype(inputs)
+    check_dtype(start, NUMBERS, "start")
     for t, nm in zip(inputs, ("start", "limit", "delta")):
         if t.shape.ndims not in (None, 0):
             raise ValueError(f"range: {nm} must be a scalar, got shape {fmt(t.shape)}")
@@ -226,7 +226,7 @@ def rank(input, name=None):
 # --- reshaping --------------------------------------------------------------------------
 def _reshape_infer(inputs, attrs):
     x, shp = inputs
-    check_dtype(shp, INT_TYPES, "Reshape", "shape")
+    check_dtype(shp, INT_TYPES, "shape")
     sv = const_value(shp)
     if sv is None:
         n = shp.shape.dims[0] if shp.shape.dims else None
@@ -347,7 +347,7 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):
 
 # --- joining and tiling -----------------------------------------------------------------
 def _concat_infer(inputs, attrs):
-    dt = same_dtype(inputs, "ConcatV2")
+    dt = same_dtype(inputs)
     ranks = {t.shape.ndims for t in inputs if t.shape.ndims is not None}
     if len(ranks) > 1:
         raise ValueError("concat inputs must have one rank, got shapes " +
@@ -410,7 +410,7 @@ def concat(values, axis, name="concat"):
 
 
 def _pack_infer(inputs, attrs):
-    dt = same_dtype(inputs, "Pack")
+    dt = same_dtype(inputs)
     shape = merged_shape(inputs, "Pack (stack)")
     if shape.dims is None:
         return [(dt, TensorShape(None))]

@@ -140,14 +140,14 @@ def binary_inputs(x, y, op_name: str):
     return x, y
 
 
-def check_dtype(t: Tensor, allowed, op_type: str, arg: str = "x"):
+def check_dtype(t: Tensor, allowed, arg: str = "x"):
     if t.dtype not in allowed:
         raise TypeError(f"Value passed to parameter '{arg}' ({t.name}) has DataType "
                         f"{t.dtype.name} not in list of allowed values: "
                         f"{', '.join(d.name for d in allowed)}")
 
 
-def same_dtype(inputs, op_type: str):
+def same_dtype(inputs):
     first = inputs[0]
     for other in inputs[1:]:
         if other.dtype is not first.dtype:

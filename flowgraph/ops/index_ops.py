@@ -15,7 +15,7 @@ INT_TYPES = (dtypes.int32, dtypes.int64)
 # --- indexing ---------------------------------------------------------------------------
 def _gather_infer(inputs, attrs):
     params, indices = inputs
-    check_dtype(indices, INT_TYPES, "GatherV2", "indices")
+    check_dtype(indices, INT_TYPES, "indices")
     if params.shape.dims is None or indices.shape.dims is None:
         return [(params.dtype, TensorShape(None))]
     nd = len(params.shape.dims)
@@ -64,7 +64,7 @@ def gather(params, indices, axis=0, name=None, validate_indices=None):
 
 def _one_hot_infer(inputs, attrs):
     idx = inputs[0]
-    check_dtype(idx, NUMBERS, "OneHot", "indices")
+    check_dtype(idx, NUMBERS, "indices")
     if idx.shape.dims is None:
         return [(attrs["dtype"], TensorShape(None))]
     dims = list(idx.shape.dims)

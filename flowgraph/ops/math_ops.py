@@ -15,7 +15,7 @@ from .index_ops import strided_slice
 BOOL = (dtypes.bool_,)
 
 
-def _bcast(inputs, op_type):
+def _bcast(inputs):
     x, y = inputs
     try:
         return shapes.broadcast(x.shape, y.shape)
@@ -26,7 +26,7 @@ def _bcast(inputs, op_type):
 # --- elementwise unary ----------------------------------------------------------------------
 def _unary(op_type, forward, grad, allowed=NUMBERS, out_dtype=None):
     def infer(inputs, attrs):
-        check_dtype(inputs[0], allowed, op_type)
+        check_dtype(inputs[0], allowed)
         return [(out_dtype or inputs[0].dtype, inputs[0].shape)]
 
     register(OpDef(op_type, infer=infer, forward=forward, grad=grad))
@@ -63,7 +63,7 @@ reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x,
 
 
 def _relu_grad_infer(inputs, attrs):
-    return [(same_dtype(inputs, "ReluGrad"), _bcast(inputs, "ReluGrad"))]
+    return [(same_dtype(inputs), _bcast(inputs))]
 
 
 register(OpDef("ReluGrad", infer=_relu_grad_infer,
@@ -79,9 +79,9 @@ def relu_grad(dy, y, name=None):
 # --- elementwise binary ---------------------------------------------------------------------
 def _binary(op_type, forward, grad, allowed=NUMBERS, out_dtype=None):
     def infer(inputs, attrs):
-        dt = same_dtype(inputs, op_type)
-        check_dtype(inputs[0], allowed, op_type)
-        return [(out_dtype or dt, _bcast(inputs, op_type))]
+        dt = same_dtype(inputs)
+        check_dtype(inputs[0], allowed)
+        return [(out_dtype or dt, _bcast(inputs))]
 
     register(OpDef(op_type, infer=infer, forward=forward, grad=grad))
 
@@ -192,7 +192,7 @@ def scalar_mul(scalar, x, name=None):
 
 # --- n-ary and misc -------------------------------------------------------------------------
 def _add_n_infer(inputs, attrs):
-    return [(same_dtype(inputs, "AddN"), merged_shape(inputs, "AddN"))]
+    return [(same_dtype(inputs), merged_shape(inputs, "AddN"))]
 
 
 def _add_n_forward(xp, *xs):
@@ -250,7 +250,7 @@ to_double = lambda x, name="ToDouble": cast(x, dtypes.float64, name=name)  # noq
 
 def _clip_infer(inputs, attrs):
     t, lo, hi = inputs
-    dt = same_dtype(inputs, "ClipByValue")
+    dt = same_dtype(inputs)
     for b in (lo, hi):
         out = shapes.broadcast(t.shape, b.shape)
         if not out.is_compatible_with(t.shape):  # the output has t's shape: bounds can't grow it
@@ -283,8 +283,8 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 # --- matmul ---------------------------------------------------------------------------------
 def _matmul_infer(inputs, attrs):
     a, b = inputs
-    dt = same_dtype(inputs, "MatMul")
-    check_dtype(a, NUMBERS, "MatMul", "a")
+    dt = same_dtype(inputs)
+    check_dtype(a, NUMBERS, "a")
     sa, sb = a.shape, b.shape
     for s, nm in ((sa, "a"), (sb, "b")):
         if s.dims is not None and len(s.dims) < 2:
@@ -343,8 +343,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 # --- selection ------------------------------------------------------------------------------
 def _select_infer(inputs, attrs):
     cond, x, y = inputs
-    check_dtype(cond, (dtypes.bool_,), "Select", "condition")
-    dt = same_dtype([x, y], "Select")
+    check_dtype(cond, (dtypes.bool_,), "condition")
+    dt = same_dtype([x, y])
     try:
         out = shapes.broadcast(shapes.broadcast(cond.shape, x.shape), y.shape)
     except ValueError as e:

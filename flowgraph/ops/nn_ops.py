@@ -14,7 +14,7 @@ from .reduction_ops import reduce_sum
 
 def _axis_infer(inputs, attrs):
     x = inputs[0]
-    check_dtype(x, FLOATS, "Softmax", "logits")
+    check_dtype(x, FLOATS, "logits")
     if x.shape.ndims is not None:
         shapes.normalize_axis(attrs["axis"], x.shape.ndims)
     return [(x.dtype, x.shape)]
@@ -60,8 +60,8 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 # --- cross-entropy with logits --------------------------------------------------------------
 def _xent_infer(inputs, attrs):
     labels, logits = inputs
-    same_dtype([logits, labels], "SoftmaxCrossEntropyWithLogits")
-    check_dtype(logits, FLOATS, "SoftmaxCrossEntropyWithLogits", "logits")
+    same_dtype([logits, labels])
+    check_dtype(logits, FLOATS, "logits")
     if not labels.shape.is_compatible_with(logits.shape):
         raise ValueError(f"labels of shape {fmt(labels.shape)} and logits of shape "
                          f"{fmt(logits.shape)} must have one shape")
@@ -114,8 +114,8 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 def _sparse_infer(inputs, attrs):
     labels, logits = inputs
-    check_dtype(labels, INTS, "SparseSoftmaxCrossEntropyWithLogits", "labels")
-    check_dtype(logits, FLOATS, "SparseSoftmaxCrossEntropyWithLogits", "logits")
+    check_dtype(labels, INTS, "labels")
+    check_dtype(logits, FLOATS, "logits")
     if logits.shape.dims is not None:
         if labels.shape.dims is not None and not labels.shape.is_compatible_with(
                 TensorShape(logits.shape.dims[:-1])):

@@ -71,7 +71,7 @@ def _scaled(op_type, shape, scale, shift, dtype, seed, name, default_name):
         raw = _raw(op_type, shape, dtype, seed, op_type)
         scale = convert_to_tensor(scale, dtype=raw.dtype, name="scale")
         shift = convert_to_tensor(shift, dtype=raw.dtype, name="shift")
-        check_dtype(scale, FLOATS, op_type)
+        check_dtype(scale, FLOATS)
         return add(multiply(raw, scale, name="mul"), shift, name=scope[:-1] + "/")
 
 

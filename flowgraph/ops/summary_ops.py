@@ -32,7 +32,7 @@ def _summary_bytes(*values) -> bytes:
 
 def _scalar_infer(inputs, attrs):
     (t,) = inputs
-    check_dtype(t, NUMBERS, "ScalarSummary", "tensor")
+    check_dtype(t, NUMBERS, "tensor")
     n = t.shape.num_elements()
     if n is not None and n != 1:
         raise ValueError(f"a scalar summary takes one value, but {t.describe()} has "
@@ -54,7 +54,7 @@ register(OpDef("ScalarSummary", infer=_scalar_infer, forward=_scalar_forward,
 
 
 def _histogram_infer(inputs, attrs):
-    check_dtype(inputs[0], NUMBERS, "HistogramSummary", "values")
+    check_dtype(inputs[0], NUMBERS, "values")
     return [(_STRING, TensorShape([]))]
 
 

@@ -1,4 +1,4 @@
-"""The breadth examples (XOR, iris, save/restore) run from a foreign working directory and end
+"""The XOR, iris and save/restore examples run from a foreign working directory and end
 with the results they promise."""
 import os
 import re

@@ -1,5 +1,6 @@
 """Run a user's Python script as `python SCRIPT ARGS` would, with flowgraph standing in for
-TensorFlow 1.x (`flowgraph run` on the command line).
+TensorFlow 1.x (`flowgraph run` on the command line), and draw the graph a script builds
+(`flowgraph graph`).
 
 While the script runs, `import tensorflow`, `import tensorflow.compat.v1` and
 `tf.compat.v1` give flowgraph, so an unmodified TF1 script runs. An uncaught exception is
@@ -19,14 +20,20 @@ import traceback
 from types import ModuleType
 from typing import Iterator, Sequence
 
+import flowgraph
+
+from . import compat, viz
+from .backend import ENV_DEVICE
+from .export import autolog
+from .graph import Graph, get_default_graph
+from .session import SESSION_HOOKS
+
 #: The module names that are flowgraph while an aliased script runs.
 ALIASES = ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1")
 
 
 def alias_modules() -> dict[str, ModuleType]:
     """The sys.modules entries that make flowgraph importable as TensorFlow 1.x."""
-    import flowgraph
-    from flowgraph import compat
     return {"tensorflow": flowgraph, "tensorflow.compat": compat,
             "tensorflow.compat.v1": flowgraph}
 
@@ -81,7 +88,6 @@ def run_script(path: str, args: Sequence[str] = (), alias: bool = True,
         print(f"flowgraph run: can't open file {path!r}: no such file", file=sys.stderr)
         return 2
     if logdir is not None:
-        from .export import autolog
         autolog.enable(logdir, path)
     try:
         with _device_env(device):
@@ -97,7 +103,6 @@ def run_script(path: str, args: Sequence[str] = (), alias: bool = True,
 @contextlib.contextmanager
 def _device_env(device: str | None) -> Iterator[None]:
     """$FLOWGRAPH_DEVICE set to `device` (when given) for the block; restored after."""
-    from .backend import ENV_DEVICE
     if device is None:
         yield
         return
@@ -192,3 +197,35 @@ def format_user_error(exc: BaseException) -> str:
                      else f"{type(exc).__name__}\n")
         lines.extend(f"{note}\n" for note in getattr(exc, "__notes__", None) or ())
     return "".join(lines)
+
+
+def script_graph(path: str, args: Sequence[str] = ()) -> tuple[Graph, int]:
+    """Run the script at `path` as `flowgraph run` does (flowgraph importable as tensorflow)
+    and return (its graph, its exit status).
+
+    The graph is that of the last session the script created, else the default graph; a
+    script that fails part-way still gives the graph built until then.
+    """
+    graphs = []
+
+    def hook(session, event):
+        if event == "created":
+            graphs.append(session.graph)
+
+    SESSION_HOOKS.append(hook)
+    try:
+        status = run_script(path, args)
+    finally:
+        SESSION_HOOKS.remove(hook)
+    return (graphs[-1] if graphs else get_default_graph()), status
+
+
+def render_script(script, path, args=(), **options) -> tuple[str, int]:
+    """Run `script` whole, as `flowgraph run` does, and draw the graph it built into `path`.
+
+    Returns (the path written, the script's exit status); see `viz.render` for the options.
+    """
+    graph, status = script_graph(script, args)
+    if not graph.get_operations():
+        raise ValueError(f"{script} built no graph to draw (it exited with status {status})")
+    return viz.render(graph, path, **options), status

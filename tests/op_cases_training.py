@@ -1,5 +1,5 @@
-"""Op-table cases for the optimizer ops (ApplyMomentum, ApplyAdagrad, ApplyRMSProp,
-ApplyCenteredRMSProp, ApplyAdam, ApplyAdadelta) and RandomUniformDynamic.
+"""Op-table cases for the fused optimizer updates (ApplyMomentum, ApplyAdagrad, ApplyRMSProp,
+ApplyCenteredRMSProp, ApplyAdam, ApplyAdadelta).
 
 Imported at the end of op_cases.py, so that tests/test_ops.py checks them like every other op.
 Each optimizer op is built by its optimizer's first `apply_gradients` (slots at their initial
@@ -9,7 +9,7 @@ Several-step checks against the update formulas live in tests/test_optimizers.py
 import numpy as np
 
 import flowgraph as tf
-from op_cases import case, ints, u
+from op_cases import case, u
 
 
 def f32(v):
@@ -67,21 +67,3 @@ case("ApplyAdam", _first_step("ApplyAdam", tf.train.AdamOptimizer), u(2, 3), _LR
      ref=_adam, init=True)
 case("ApplyAdadelta", _first_step("ApplyAdadelta", tf.train.AdadeltaOptimizer), u(2, 3),
      np.array(1.0), u(2, 3), ref=_adadelta, init=True)
-
-
-def _dynamic_uniform(shape):
-    from flowgraph.ops.random_ops import random_uniform_dynamic
-    return random_uniform_dynamic(shape, dtype=tf.float64, seed=1)
-
-
-def _in_unit_interval(value, shape):
-    assert value.shape == tuple(shape) and value.min() >= 0 and value.max() < 1
-
-
-# The mask of tf.nn.dropout on a batch of unknown size; its shape is a run-time input.
-case("RandomUniformDynamic", _dynamic_uniform, np.array([3, 4], np.int32), exact_static=False,
-     check=_in_unit_interval)
-case("RandomUniformDynamic", lambda shape: tf.nn.dropout(
-    tf.ones(tf.cast(shape, tf.int32)), rate=0.5, seed=1), ints(2, lo=2, hi=5),
-     exact_static=False, name="dropout",
-     check=lambda value, shape: set(np.unique(value)) <= {0.0, 2.0})

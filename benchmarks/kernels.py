@@ -1,0 +1,86 @@
+"""Kernel micro-benchmarks: one kernel's formulations against each other, as ratios measured in
+one process (interleaved blocks, as benchmarks/run.py times them).
+
+    python benchmarks/kernels.py            # every table
+    python benchmarks/kernels.py --quick    # shorter timing blocks
+
+Kernel binding: a plan calls each kernel through what executor.bind returns; a
+functools.partial over the forward function (C code) against a Python lambda doing the same.
+
+Unreduce (the gradient of a reduction: the reduced gradient broadcast back to the input's
+shape) can return a fresh contiguous buffer or a read-only stride-0 view from broadcast_to.
+Making the view costs almost nothing, but a view read by the kernels after it is slower
+wherever they need contiguous memory: matmul falls back from BLAS.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+from run import fmt_time, per_call  # noqa: E402
+
+
+def _fresh(g, shape):
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+def _view(g, shape):
+    return np.broadcast_to(g, shape)
+
+
+def unreduce_table(min_time):
+    """Rows (case, fresh, view, view / fresh) for Unreduce alone and Unreduce then a reader."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for n, m in ((200, 2048), (256, 784)):
+        g = rng.standard_normal((n, 1)).astype(np.float32)  # reduce_sum(x, axis=1, keepdims)
+        w = rng.standard_normal((m, 64)).astype(np.float32)
+        y = rng.standard_normal((n, m)).astype(np.float32)
+        cases = {
+            f"unreduce {n}x{m}": lambda f: f(g, (n, m)),
+            f"unreduce {n}x{m}, then * y": lambda f: f(g, (n, m)) * y,
+            f"unreduce {n}x{m}, then @ W[{m}x64]": lambda f: f(g, (n, m)) @ w,
+        }
+        for label, case in cases.items():
+            t = per_call({"fresh": lambda: case(_fresh), "view": lambda: case(_view)}, min_time)
+            rows.append((label, t["fresh"], t["view"], t["view"] / t["fresh"]))
+    return rows
+
+
+def binding_table(min_time):
+    """Rows (case, partial, lambda, lambda / partial) for calling a tiny kernel with attrs."""
+    def forward(xp, x, axis, keepdims):
+        return x
+
+    x, attrs = np.zeros(3), {"axis": 0, "keepdims": False}  # an op's attrs, known at bind time
+    bound = functools.partial(forward, np, **attrs)
+    wrapped = lambda *arrays: forward(np, *arrays, **attrs)  # noqa: E731
+    t = per_call({"partial": lambda: bound(x), "lambda": lambda: wrapped(x)}, min_time)
+    return [("call a kernel with two attrs", t["partial"], t["lambda"],
+             t["lambda"] / t["partial"])]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="shorter timing blocks")
+    args = ap.parse_args(argv)
+    min_time = 0.1 if args.quick else 0.5
+    print(f"{'Kernel binding':44s} {'partial':>12s} {'lambda':>14s} {'lambda/part':>11s}")
+    for label, part, lam, ratio in binding_table(min_time):
+        print(f"{label:44s} {fmt_time(part):>12s} {fmt_time(lam):>14s} {ratio:>10.2f}x")
+    print()
+    print(f"{'Unreduce':44s} {'fresh buffer':>12s} {'stride-0 view':>14s} {'view/fresh':>11s}")
+    for label, fresh, view, ratio in unreduce_table(min_time):
+        print(f"{label:44s} {fmt_time(fresh):>12s} {fmt_time(view):>14s} {ratio:>10.2f}x")
+
+
+if __name__ == "__main__":
+    main()
