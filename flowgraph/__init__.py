@@ -14,10 +14,8 @@ from .gradients import gradients  # noqa: F401
 from .graph import (Graph, GraphKeys, add_to_collection, control_dependencies, device,  # noqa: F401
                     get_collection, get_collection_ref, get_default_graph, name_scope,
                     reset_default_graph, set_random_seed)
-from .ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, pack,  # noqa: F401
-                            placeholder, placeholder_with_default, range_ as range, rank,
-                            reshape, shape, size, squeeze, stack, stop_gradient, tile,
-                            transpose, unstack, zeros, zeros_like)
+from .ops.array_ops import (concat, expand_dims, identity, pack, rank, reshape, shape,  # noqa: F401
+                            size, squeeze, stack, stop_gradient, tile, transpose, unstack)
 from .ops.control_flow_ops import group, no_op, tuple_ as tuple, with_dependencies  # noqa: F401
 from .ops.core import constant, convert_to_tensor  # noqa: F401
 from .ops.index_ops import gather, one_hot, strided_slice  # noqa: F401
@@ -30,6 +28,8 @@ from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, div, divide, eq
                            to_float, to_int32, to_int64, truediv, where)
 from .ops.reduction_ops import (argmax, argmin, reduce_all, reduce_any, reduce_max,  # noqa: F401
                                 reduce_mean, reduce_min, reduce_prod, reduce_sum)
+from .ops.source_ops import (fill, ones, ones_like, placeholder,  # noqa: F401
+                             placeholder_with_default, range_ as range, zeros, zeros_like)
 from .ops.random_ops import random_normal, random_uniform, truncated_normal  # noqa: F401
 from .ops.state_ops import (Variable, all_variables, assign, assign_add, assign_sub,  # noqa: F401
                             global_variables, global_variables_initializer,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import registry
 from .graph import get_default_graph
-from .ops import array_ops
+from .ops import source_ops
 from .ops.core import convert_to_tensor
 from .ops.math_ops import add_n
 
@@ -54,7 +54,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None, **unu
         grads: dict = {}
         for y, gy in zip(ys, grad_ys):
             if gy is None:
-                gy = array_ops.ones_like(y, name=f"grad_ys_{ys.index(y)}") \
+                gy = source_ops.ones_like(y, name=f"grad_ys_{ys.index(y)}") \
                     if y.dtype.is_floating else None
             else:
                 gy = convert_to_tensor(gy, dtype=y.dtype)
@@ -73,7 +73,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None, **unu
             rule = registry.get(op.type).grad
             if rule is registry.NOT_DIFFERENTIABLE:
                 continue
-            outs = [o if o is not None else array_ops.zeros_like(t)
+            outs = [o if o is not None else source_ops.zeros_like(t)
                     for o, t in zip(outs, op.outputs)]
             with g.name_scope(op.name + "_grad"):
                 in_grads = rule(op, *outs)

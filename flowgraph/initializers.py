@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import dtypes
-from .ops import array_ops, random_ops, state_ops
+from .ops import random_ops, source_ops, state_ops
 from .ops.core import constant as _constant
 from .shapes import TensorShape
 
@@ -58,7 +58,7 @@ class Zeros(Initializer):
         self.dtype = dtypes.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.zeros(_dims(shape), dtype=dtype or self.dtype)
+        return source_ops.zeros(_dims(shape), dtype=dtype or self.dtype)
 
     def get_config(self):
         return {"dtype": self.dtype.name}
@@ -71,7 +71,7 @@ class Ones(Initializer):
         self.dtype = dtypes.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.ones(_dims(shape), dtype=dtype or self.dtype)
+        return source_ops.ones(_dims(shape), dtype=dtype or self.dtype)
 
     def get_config(self):
         return {"dtype": self.dtype.name}

@@ -1,9 +1,9 @@
 """`tf.losses`: losses made of ops."""
 from .graph import name_scope
-from .ops.array_ops import zeros_like
 from .ops.core import convert_to_tensor
 from .ops.math_ops import add, cast, multiply, not_equal, square, subtract
 from .ops.reduction_ops import reduce_mean, reduce_sum
+from .ops.source_ops import zeros_like
 from .shapes import fmt
 
 __all__ = ["mean_squared_error"]

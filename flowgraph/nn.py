@@ -3,7 +3,7 @@ that TF1 programs use beside them (bias_add, l2_loss)."""
 import numbers
 
 from .graph import name_scope
-from .ops.array_ops import shape as shape_of, stack, zeros_like
+from .ops.array_ops import shape as shape_of, stack
 from .ops.core import convert_to_tensor, same_dtype
 from .ops.math_ops import (add, cast, exp, greater_equal, log1p, multiply, reciprocal,  # noqa: F401
                            relu, sigmoid, square, subtract, tanh, where)
@@ -12,6 +12,7 @@ from .ops.nn_ops import (log_softmax, softmax, softmax_cross_entropy_with_logits
                          sparse_softmax_cross_entropy_with_logits)
 from .ops.random_ops import random_uniform, random_uniform_dynamic
 from .ops.reduction_ops import reduce_sum
+from .ops.source_ops import zeros_like
 from .shapes import fmt
 from .tensor import Tensor
 

@@ -17,10 +17,11 @@ import numpy as np
 from . import initializers
 from .graph import get_default_graph
 from .ops import training_ops
-from .ops.array_ops import fill, shape as array_shape
+from .ops.array_ops import shape as array_shape
 from .ops.control_flow_ops import group
 from .ops.core import convert_to_tensor
 from .ops.math_ops import cast
+from .ops.source_ops import fill
 from .ops.state_ops import Variable, assign
 from .optimizer import Optimizer
 

@@ -12,6 +12,7 @@ from ..tensor import Tensor
 FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
 INTS = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.uint16)
 NUMBERS = FLOATS + INTS
+INDEX_INTS = (dtypes.int32, dtypes.int64)  # the dtypes of shapes, dims and indices
 
 
 def make(op_type: str, inputs, name=None, **attrs):
@@ -162,6 +163,11 @@ def const_value(t: Tensor):
         return t.op.attrs["value"]
     return None
 
+
+
+def same_as_first(inputs, attrs):
+    """The shape rule of ops whose output has their first input's dtype and shape."""
+    return [(inputs[0].dtype, inputs[0].shape)]
 
 
 def merged_shape(inputs, what: str) -> TensorShape:

@@ -7,15 +7,13 @@ from .. import dtypes, shapes
 from ..backend import scatter_add
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
-from .core import NUMBERS, check_dtype, convert_to_tensor, make
-
-INT_TYPES = (dtypes.int32, dtypes.int64)
+from .core import INDEX_INTS, NUMBERS, check_dtype, convert_to_tensor, make
 
 
 # --- indexing ---------------------------------------------------------------------------
 def _gather_infer(inputs, attrs):
     params, indices = inputs
-    check_dtype(indices, INT_TYPES, "indices")
+    check_dtype(indices, INDEX_INTS, "indices")
     if params.shape.dims is None or indices.shape.dims is None:
         return [(params.dtype, TensorShape(None))]
     nd = len(params.shape.dims)

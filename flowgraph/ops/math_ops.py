@@ -8,9 +8,10 @@ from ..registry import NOT_DIFFERENTIABLE, OpDef, register, ufunc
 from ..shapes import TensorShape, fmt
 from .core import (FLOATS, NUMBERS, binary_inputs, check_dtype, convert_to_tensor, make,
                    merged_shape, same_dtype)
-from .array_ops import ones_like, reshape, zeros_like
+from .array_ops import reshape
 from .broadcast_ops import sum_to
 from .index_ops import strided_slice
+from .source_ops import ones_like, zeros_like
 
 BOOL = (dtypes.bool_,)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from .. import dtypes, shapes
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape
-from .array_ops import ones_like, size, zeros_like
+from .array_ops import size
 from .core import NUMBERS, check_dtype, const_value, convert_to_tensor, make
 from .math_ops import BOOL, cast, equal, where
+from .source_ops import ones_like, zeros_like
 
 
 # --- the gradient helper of reductions ---------------------------------------------------
