@@ -138,7 +138,13 @@ def _generate(plan, runtime) -> Callable:
                 body.append(f"del {names[s]}")
     results = ", ".join("None" if s is None else names[s] for s in plan.fetch_slots)
     body.append(f"return [{results}]")
-    source = f"def run({', '.join(feed_names)}):\n" + "".join(f"    {b}\n" for b in body)
+    return _define(f"def run({', '.join(feed_names)}):\n" + "".join(f"    {b}\n" for b in body),
+                   env, line_step)
+
+
+def _define(source: str, env: dict, line_step: dict) -> Callable:
+    """The function `run` that `source` defines, with `env` as its globals; it keeps its
+    source and the map from its line numbers to plan steps."""
     filename = f"<flowgraph plan {next(_counter)}>"
     exec(compile(source, filename, "exec"), env)
     fn = env["run"]

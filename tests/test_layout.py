@@ -126,3 +126,11 @@ def test_the_readme_module_map_lists_every_module():
                if p.name not in ("__init__.py", "__main__.py") or p.parent == PACKAGE}
     assert listed == present, (f"missing from the map: {sorted(present - listed)}; "
                                f"listed but gone: {sorted(listed - present)}")
+
+
+@pytest.mark.parametrize("path", ["plan.py", "executor.py"])
+def test_the_run_path_reads_in_short_functions(path):
+    tree = ast.parse((PACKAGE / path).read_text(encoding="utf-8"))
+    long = [f"{n.name} ({n.end_lineno - n.lineno + 1} lines)" for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 > 30]
+    assert not long, long
