@@ -3,7 +3,9 @@ TensorFlow 1.x (`flowgraph run` on the command line), and draw the graph a scrip
 (`flowgraph graph`).
 
 While the script runs, `import tensorflow`, `import tensorflow.compat.v1` and
-`tf.compat.v1` give flowgraph, so an unmodified TF1 script runs. An uncaught exception is
+`tf.compat.v1` give flowgraph, `tensorflow.contrib.layers`, `.rnn` and `.seq2seq` give
+`flowgraph.contrib`'s, and `from tensorflow.examples.tutorials.mnist import input_data` gives
+`flowgraph.datasets.mnist`, so an unmodified TF1 script runs. An uncaught exception is
 reported in a few lines: the traceback cut down to the user's own frames, then
 `ErrorType: message` (flowgraph's own messages already name the op and where it was made).
 """
@@ -22,20 +24,49 @@ from typing import Iterator, Sequence
 
 import flowgraph
 
-from . import compat, viz
+from . import compat, contrib, viz
 from .backend import ENV_DEVICE
+from .datasets import mnist
 from .export import autolog
 from .graph import Graph, get_default_graph
 from .session import SESSION_HOOKS
 
-#: The module names that are flowgraph while an aliased script runs.
-ALIASES = ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1")
+#: The module names that are flowgraph while an aliased script runs. ("flowgraph.examples" is
+#: where `import tensorflow.examples.tutorials.mnist.input_data as m` looks for its first step,
+#: `tensorflow` being flowgraph, whose __name__ is "flowgraph".)
+ALIASES = ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1",
+           "tensorflow.contrib", "tensorflow.contrib.layers", "tensorflow.contrib.rnn",
+           "tensorflow.contrib.seq2seq", "tensorflow.examples", "tensorflow.examples.tutorials",
+           "tensorflow.examples.tutorials.mnist", "tensorflow.examples.tutorials.mnist.input_data",
+           "flowgraph.examples")
 
 
 def alias_modules() -> dict[str, ModuleType]:
-    """The sys.modules entries that make flowgraph importable as TensorFlow 1.x."""
+    """The sys.modules entries that make flowgraph importable as TensorFlow 1.x.
+
+    TF's `examples.tutorials.mnist` packages are small stand-in modules, each holding the next
+    as an attribute (`from tensorflow.examples.tutorials.mnist import input_data` reads it),
+    down to `input_data`, which is `flowgraph.datasets.mnist`.
+    """
+    mnist_package = _stand_in("tensorflow.examples.tutorials.mnist", input_data=mnist)
+    tutorials = _stand_in("tensorflow.examples.tutorials", mnist=mnist_package)
+    examples = _stand_in("tensorflow.examples", tutorials=tutorials)
     return {"tensorflow": flowgraph, "tensorflow.compat": compat,
-            "tensorflow.compat.v1": flowgraph}
+            "tensorflow.compat.v1": flowgraph, "tensorflow.contrib": contrib,
+            "tensorflow.contrib.layers": contrib.layers, "tensorflow.contrib.rnn": contrib.rnn,
+            "tensorflow.contrib.seq2seq": contrib.seq2seq, "tensorflow.examples": examples,
+            "tensorflow.examples.tutorials": tutorials,
+            "tensorflow.examples.tutorials.mnist": mnist_package,
+            "tensorflow.examples.tutorials.mnist.input_data": mnist,
+            "flowgraph.examples": examples}
+
+
+def _stand_in(name: str, **attributes) -> ModuleType:
+    """An empty package module called `name` that holds `attributes`."""
+    module = ModuleType(name, f"flowgraph's stand-in for the package {name}.")
+    module.__path__ = []  # a package, so Python looks for its submodules (in sys.modules)
+    module.__dict__.update(attributes)
+    return module
 
 
 @contextlib.contextmanager

@@ -1,0 +1,1 @@
+"""Data sets as TF1 and Keras programs load them: files fetched once into a folder, then read."""
