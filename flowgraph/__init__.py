@@ -7,7 +7,7 @@
 """
 from .version import __version__  # noqa: F401
 
-from . import errors, initializers, layers, losses, nn, train  # noqa: F401
+from . import contrib, errors, initializers, layers, losses, nn, train  # noqa: F401
 from .dtypes import (DType, as_dtype, bool_ as bool, double, float16, float32, float64,  # noqa: F401
                      half, int8, int16, int32, int64, uint8, uint16)
 from .gradients import gradients  # noqa: F401
@@ -15,7 +15,8 @@ from .graph import (Graph, GraphKeys, add_to_collection, control_dependencies, d
                     get_collection, get_collection_ref, get_default_graph, name_scope,
                     reset_default_graph, set_random_seed)
 from .ops.array_ops import (concat, expand_dims, identity, pack, rank, reshape, shape,  # noqa: F401
-                            size, squeeze, stack, stop_gradient, tile, transpose, unstack)
+                            size, split, squeeze, stack, stop_gradient, tile, transpose,
+                            unstack)
 from .ops.control_flow_ops import group, no_op, tuple_ as tuple, with_dependencies  # noqa: F401
 from .ops.core import constant, convert_to_tensor  # noqa: F401
 from .ops.index_ops import gather, one_hot, strided_slice  # noqa: F401

@@ -1,25 +1,38 @@
-"""`tf.nn`: activations, softmax and the cross-entropies, dropout, and the compositions of ops
-that TF1 programs use beside them (bias_add, l2_loss)."""
+"""`tf.nn`: activations, softmax and the cross-entropies, convolution and pooling, the RNN
+functions (and `tf.nn.rnn_cell`), and the compositions of ops TF1 programs use beside them:
+dropout, bias_add, l2_loss, moments, batch_normalization, embedding_lookup."""
 import numbers
 
 from .graph import name_scope
-from .ops.array_ops import shape as shape_of, stack
+from .ops.array_ops import shape as shape_of, squeeze, stack, stop_gradient
 from .ops.core import convert_to_tensor, same_dtype
 from .ops.math_ops import (add, cast, exp, greater_equal, log1p, multiply, reciprocal,  # noqa: F401
                            relu, sigmoid, square, subtract, tanh, where)
-from .ops.nn_ops import (log_softmax, softmax, softmax_cross_entropy_with_logits,  # noqa: F401
-                         softmax_cross_entropy_with_logits_v2,
+from .ops.nn_ops import (elu, leaky_relu, log_softmax, relu6, selu, softmax,  # noqa: F401
+                         softmax_cross_entropy_with_logits,
+                         softmax_cross_entropy_with_logits_v2, softplus, softsign,
                          sparse_softmax_cross_entropy_with_logits)
+from .ops.pool_ops import avg_pool, avg_pool2d, max_pool, max_pool2d  # noqa: F401
 from .ops.random_ops import random_uniform, random_uniform_dynamic
-from .ops.reduction_ops import reduce_sum
+from .ops.conv_ops import (conv1d, conv2d, conv2d_backprop_filter,  # noqa: F401
+                           conv2d_backprop_input, conv2d_transpose)
+from .ops.index_ops import gather
+from .ops.math_ops import rsqrt, squared_difference
+from .ops.reduction_ops import reduce_mean, reduce_sum
 from .ops.source_ops import zeros_like
+from . import rnn_cell  # noqa: F401  (tf.nn.rnn_cell)
+from .rnn import bidirectional_dynamic_rnn, dynamic_rnn, static_rnn  # noqa: F401
 from .shapes import fmt
 from .tensor import Tensor
 
-__all__ = ["bias_add", "dropout", "l2_loss", "log_softmax", "relu", "sigmoid",
+__all__ = ["avg_pool", "avg_pool2d", "batch_normalization", "bias_add",
+           "bidirectional_dynamic_rnn", "conv1d", "conv2d", "conv2d_backprop_filter",
+           "conv2d_backprop_input", "conv2d_transpose", "dropout", "dynamic_rnn", "elu",
+           "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax", "max_pool",
+           "max_pool2d", "moments", "relu", "relu6", "rnn_cell", "selu", "sigmoid",
            "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
-           "softmax_cross_entropy_with_logits_v2", "sparse_softmax_cross_entropy_with_logits",
-           "tanh"]
+           "softmax_cross_entropy_with_logits_v2", "softplus", "softsign",
+           "sparse_softmax_cross_entropy_with_logits", "static_rnn", "tanh"]
 
 
 def __dir__():  # `tf.nn.<tab>` lists the API, not the ops this module is built from
@@ -49,6 +62,59 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 def bias_add(value, bias, data_format=None, name=None):
     """value + bias, with bias a vector matching value's last dimension."""
     return add(value, bias, name=name or "BiasAdd")
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """(mean, variance) of `x` over `axes`, as TF1 computes them: the variance is the mean
+    squared difference from the (gradient-stopped) mean. keepdims keeps the reduced axes.
+
+    Example: `mean, var = tf.nn.moments(x, axes=[0])` (per-feature batch statistics).
+    """
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with name_scope(name, "moments"):
+        x = convert_to_tensor(x)
+        axes = [int(a) for a in axes]
+        mean = reduce_mean(x, axes, keepdims=True, name="mean")
+        variance = reduce_mean(squared_difference(x, stop_gradient(mean)), axes, keepdims=True,
+                               name="variance")
+        if keep:
+            return mean, variance
+        return squeeze(mean, axes), squeeze(variance, axes)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """(x - mean) * scale / sqrt(variance + variance_epsilon) + offset; offset and scale may be
+    None. All broadcast against x.
+
+    Example: `y = tf.nn.batch_normalization(x, mean, var, beta, gamma, 1e-3)`.
+    """
+    with name_scope(name, "batchnorm"):
+        x = convert_to_tensor(x)
+        inv = rsqrt(convert_to_tensor(variance, dtype=x.dtype) + variance_epsilon)
+        if scale is not None:
+            inv = inv * scale
+        shift = -convert_to_tensor(mean, dtype=x.dtype) * inv
+        if offset is not None:
+            shift = shift + offset
+        return x * inv + shift
+
+
+def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
+                     max_norm=None):
+    """The rows of `params` at `ids` (any shape): [*ids.shape, embedding size].
+
+    params may be one tensor or a list holding one (sharded embeddings are not supported).
+    Example: `vectors = tf.nn.embedding_lookup(embeddings, word_ids)`.
+    """
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise ValueError(f"embedding_lookup: flowgraph takes one params tensor, got a list "
+                             f"of {len(params)} (sharded embeddings); concatenate them first")
+        params = params[0]
+    if max_norm is not None:
+        raise ValueError("embedding_lookup: max_norm is not supported")
+    with name_scope(name, "embedding_lookup"):
+        return gather(params, ids)
 
 
 def l2_loss(t, name=None):

@@ -23,7 +23,7 @@ import numpy as np
 
 from .export.graphdef import to_graph_def
 from .graph import Graph
-from .ops.summary_ops import histogram, merge, merge_all, scalar, text  # noqa: F401
+from .ops.summary_ops import histogram, image, merge, merge_all, scalar, text  # noqa: F401
 from .protos import proto
 
 _PROTO_CLASSES = {"Summary": "summary_pb2", "SummaryMetadata": "summary_pb2",

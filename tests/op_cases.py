@@ -381,6 +381,12 @@ case("Tile", lambda x: tf.tile(x, [2, 1]), u(2, 3), ref=lambda x: np.tile(x, (2,
 case("Tile", lambda x: tf.tile(x, [1, 3, 2]), u(2, 1, 3), ref=lambda x: np.tile(x, (1, 3, 2)),
      name="3d")
 
+# split slices at build time: the split axis must be known (the reshape makes it so)
+composite("split", lambda x: tf.split(tf.reshape(x, [2, 6]), 3, axis=1)[1], u(2, 6),
+          ref=lambda x: x[:, 2:4])
+composite("split", lambda x: tf.split(tf.reshape(x, [6, -1]), [1, -1, 2], 0)[1], u(6, 2),
+          ref=lambda x: x[1:4], name="sizes")
+
 # --- indexing -------------------------------------------------------------------------------
 case("GatherV2", tf.gather, u(5, 3), np.array([4, 0, 4, 2], np.int32),
      ref=lambda p, i: p[i], name="repeated")
@@ -417,6 +423,27 @@ case("StridedSlice", lambda x: tf.strided_slice(x, (slice(0, 2), None)), u(3, 2)
      ref=lambda x: x[0:2, None], name="api")
 
 # --- nn -------------------------------------------------------------------------------------
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+ACTIVATIONS = [
+    ("Elu", tf.nn.elu, _elu),
+    ("Selu", tf.nn.selu, lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(x))),
+    ("LeakyRelu", tf.nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x)),
+    ("Softplus", tf.nn.softplus, lambda x: np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)),
+    ("Softsign", tf.nn.softsign, lambda x: x / (1 + np.abs(x))),
+]
+for _op, _fn, _ref in ACTIVATIONS:  # nz: away from the kinks at 0
+    case(_op, _fn, nz(2, 3), ref=_ref)
+    case(_op, _fn, nz(), ref=_ref, name="scalar")
+case("LeakyRelu", lambda x: tf.nn.leaky_relu(x, alpha=0.01), nz(3, 2),
+     ref=lambda x: np.where(x > 0, x, 0.01 * x), name="alpha")
+case("Relu6", tf.nn.relu6, np.array([[-1.5, 0.7, 3.2], [5.5, 6.8, -0.3]]),
+     ref=lambda x: np.clip(x, 0, 6))
+case("Softplus", tf.nn.softplus, np.array([-200.0, -30.0, 0.5, 40.0, 200.0]),
+     ref=lambda x: np.logaddexp(x, 0), name="huge")
 for _op, _fn, _ref in (("Softmax", tf.nn.softmax, _softmax),
                        ("LogSoftmax", tf.nn.log_softmax, _log_softmax)):
     case(_op, _fn, u(2, 5), ref=_ref)
@@ -460,6 +487,18 @@ case("SparseSoftmaxCrossEntropyWithLogits",
      lambda y, x: _SX(labels=y, logits=tf.reshape(x, [-1, 4])), np.array([1, 0], np.int32),
      u(2, 4), ref=lambda y, x: -np.take_along_axis(_log_softmax(x), y[:, None], -1)[:, 0],
      name="batch_unknown", unknown_rank=False)
+
+# second=False: as in TF, the variance treats the mean as a constant (stop_gradient), which is
+# exact for the first derivative (that term is zero) but not for the second
+composite("moments", lambda x: tf.nn.moments(x, axes=[0])[1], u(4, 3),
+          ref=lambda x: x.var(axis=0), second=False)
+composite("moments", lambda x: tf.nn.moments(x, axes=[0, 1], keep_dims=True)[0], u(2, 3, 2),
+          ref=lambda x: x.mean(axis=(0, 1), keepdims=True), name="keep_dims")
+composite("batch_normalization", lambda x, m, v, b, g: tf.nn.batch_normalization(
+    x, m, v, b, g, 1e-3), u(4, 3), u(3), pos(3), u(3), u(1),
+          ref=lambda x, m, v, b, g: (x - m) * g / np.sqrt(v + 1e-3) + b)
+composite("embedding_lookup", lambda p, i: tf.nn.embedding_lookup(p, i), u(5, 3),
+          np.array([[4, 0], [2, 2]], np.int32), ref=lambda p, i: p[i])
 
 # --- gradient ops (second-order correctness of the rules) ---------------------------------
 case("ReluGrad", grad_of(tf.nn.relu), nz(2, 3), u(2, 3), ref=lambda x, g: g * (x > 0))
@@ -669,7 +708,35 @@ def _check_text(value):
     assert [s.decode() for s in t.tensor.string_val] == ["lr = 0.1", "two"]
 
 
+def _png_pixels(encoded):
+    import io
+
+    from PIL import Image  # pillow comes with tensorboard, a test dependency
+    return np.asarray(Image.open(io.BytesIO(encoded)))
+
+
+def _check_images(value, x):
+    got = _parsed(value)
+    assert sorted(got) == ["img/image/0", "img/image/1"]  # 2 of max_outputs=3
+    for i in range(2):
+        im = got[f"img/image/{i}"].image
+        assert (im.height, im.width, im.colorspace) == (3, 4, 1)
+        v = x[i, :, :, 0]  # mixed signs: 0.0 -> 127, scaled so min -> 0 or max -> 255
+        scale = min(127 / -v.min(), 127 / v.max())
+        np.testing.assert_array_equal(_png_pixels(im.encoded_image_string),
+                                      np.floor(v * scale + 127.5).clip(0, 255))
+
+
+def _check_rgb(value, x):
+    im = _parsed(value)["rgb/image"].image
+    assert im.colorspace == 3
+    np.testing.assert_array_equal(_png_pixels(im.encoded_image_string), x[0])
+
+
 case("ScalarSummary", _summary("scalar", "loss"), u(), check=_check_scalars(["loss"]))
+case("ImageSummary", _summary("image", "img"), u(2, 3, 4, 1), check=_check_images)
+case("ImageSummary", lambda x: __import__("flowgraph").summary.image("rgb", x, max_outputs=1),
+     np.arange(24, dtype=np.uint8).reshape(1, 2, 4, 3) * 10, check=_check_rgb, name="uint8")
 case("ScalarSummary", _summary("scalar", "count"), np.array([7], np.int32),
      check=_check_scalars(["count"]), name="int32")
 case("HistogramSummary", _summary("histogram", "weights"), u(3, 4), check=_check_histogram)
@@ -719,3 +786,4 @@ EXEMPT = {
 # The fused optimizer updates as their optimizers first apply them (op_cases_training.py);
 # imported last because it adds to CASES with `case` from above.
 import op_cases_training  # noqa: E402,F401
+import op_cases_conv  # noqa: E402,F401  (convolution and pooling: op_cases_conv.py)

@@ -142,6 +142,21 @@ def test_file_writer_writes_summaries_tensorboard_reads(tmp_path):
     assert [(e.step, e.value) for e in scalars] == [(i, i * 0.5) for i in range(5)] + [(5, 9.0)]
 
 
+def test_image_summaries_show_in_tensorboards_images_tab(tmp_path):
+    x = tf.placeholder(tf.float32, [None, 28, 28, 1])
+    s = tf.summary.image("digits", x, max_outputs=2)
+    images = np.random.default_rng(0).random((5, 28, 28, 1)).astype(np.float32)
+    with tf.Session() as sess, FileWriter(tmp_path) as writer:
+        writer.add_summary(sess.run(s, {x: images}), 1)
+    events = read_events(tmp_path)
+    assert sorted(events.Tags()["images"]) == ["digits/image/0", "digits/image/1"]
+    first = events.Images("digits/image/0")[0]
+    assert (first.step, first.width, first.height) == (1, 28, 28)
+    assert first.encoded_image_string.startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="1, 3 or 4 channels"):
+        tf.summary.image("bad", tf.zeros([1, 4, 4, 2]))
+
+
 def test_summaries_of_python_values_with_tf1s_protobuf_classes(tmp_path):
     value = tf.summary.Summary.Value(tag="accuracy", simple_value=0.97)
     with FileWriter(tmp_path) as writer:

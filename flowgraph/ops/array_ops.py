@@ -9,7 +9,7 @@ from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from .core import (INDEX_INTS, check_dtype, const_value, convert_to_tensor, make, merged_shape,
                    same_as_first, same_dtype)
-from .index_ops import gather
+from .index_ops import gather, strided_slice
 from .source_ops import zeros_like
 
 
@@ -285,6 +285,45 @@ def unstack(value, num=None, axis=0, name="unstack"):
     if n is None:
         raise ValueError(f"Cannot infer num from shape {fmt(x.shape)}")
     return [gather(x, i, axis=axis, name=name) for i in range(n)]
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Split `value` along `axis` into `num_or_size_splits` equal parts (an int), or parts of
+    the given sizes (a list; one size may be -1: the rest). Returns a list of tensors.
+
+    The length of `axis` must be known when the graph is built. Example:
+    `i, j, f, o = tf.split(gates, 4, axis=1)`.
+    """
+    x = convert_to_tensor(value)
+    if x.shape.dims is None:
+        raise ValueError(f"split needs the rank of {x.describe()} known when the graph is built")
+    nd = len(x.shape.dims)
+    ax = shapes.normalize_axis(int(axis), nd)[0]
+    length = x.shape.dims[ax]
+    sizes = _split_sizes(num_or_size_splits, length, x)
+    parts, start = [], 0
+    for size in sizes:
+        key = (slice(None),) * ax + (slice(start, start + size),)
+        parts.append(strided_slice(x, key, name=name))
+        start += size
+    return parts
+
+
+def _split_sizes(num_or_size_splits, length, x):
+    if isinstance(num_or_size_splits, int):
+        n = num_or_size_splits
+        if length is None or n <= 0 or length % n:
+            raise ValueError(f"split: cannot split {x.describe()} into {n} equal parts along "
+                             f"an axis of length {length if length is not None else '?'}")
+        return [length // n] * n
+    sizes = [int(s) for s in num_or_size_splits]
+    if sizes.count(-1) == 1 and length is not None:
+        sizes[sizes.index(-1)] = length - sum(s for s in sizes if s != -1)
+    if length is None or any(s < 0 for s in sizes) or sum(sizes) != length:
+        raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to the length "
+                         f"{length if length is not None else '?'} of the split axis of "
+                         f"{x.describe()}")
+    return sizes
 
 
 def _tile_infer(inputs, attrs):

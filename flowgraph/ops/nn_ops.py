@@ -1,5 +1,6 @@
-"""Softmax, log-softmax and the cross-entropies with logits, numerically stable where
-TensorFlow is: one block per op."""
+"""Activations beyond relu/sigmoid/tanh (elu, selu, leaky_relu, softplus, softsign, relu6),
+softmax, log-softmax and the cross-entropies with logits, numerically stable where TensorFlow
+is: one block per op."""
 from __future__ import annotations
 
 from .. import shapes
@@ -8,10 +9,81 @@ from ..shapes import TensorShape, fmt
 from .array_ops import expand_dims, stop_gradient
 from .core import FLOATS, INTS, check_dtype, convert_to_tensor, make, same_dtype
 from .index_ops import one_hot
-from .math_ops import exp
+from .math_ops import exp, sigmoid, where
+from .source_ops import zeros_like
 from .reduction_ops import reduce_sum
 
 
+# --- activations ----------------------------------------------------------------------------
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _float_infer(inputs, attrs):
+    check_dtype(inputs[0], FLOATS, "features")
+    return [(inputs[0].dtype, inputs[0].shape)]
+
+
+def _activation(op_type, forward, grad, doc):
+    """Register an elementwise float activation; returns its tf.nn wrapper."""
+    register(OpDef(op_type, infer=_float_infer, forward=forward, grad=grad))
+
+    def api(features, name=None):
+        return make(op_type, [convert_to_tensor(features)], name=name)
+    api.__name__, api.__doc__ = op_type.lower(), doc
+    return api
+
+
+def _negative_part(xp, x):
+    return xp.expm1(xp.minimum(x, 0))  # exp(x) - 1 for x <= 0, never overflowing
+
+
+elu = _activation(
+    "Elu", lambda xp, x: xp.where(x > 0, x, _negative_part(xp, x)),
+    lambda op, dy: [where(op.outputs[0] > 0, dy, dy * (op.outputs[0] + 1))],
+    "x where x > 0, else exp(x) - 1 (Clevert et al.). Example: `tf.nn.elu(h)`.")
+selu = _activation(
+    "Selu", lambda xp, x: SELU_SCALE * xp.where(x > 0, x, SELU_ALPHA * _negative_part(xp, x)),
+    lambda op, dy: [where(op.outputs[0] > 0, dy * SELU_SCALE,
+                          dy * (op.outputs[0] + SELU_SCALE * SELU_ALPHA))],
+    "scale * elu(x) with alpha (Klambauer et al.'s constants, as TF). Example: `tf.nn.selu(h)`.")
+
+
+def _leaky_relu_forward(xp, x, alpha):
+    return xp.where(x > 0, x, x * alpha)
+
+
+def _leaky_relu_grad(op, dy):
+    return [where(op.inputs[0] > 0, dy, dy * op.attrs["alpha"])]
+
+
+register(OpDef("LeakyRelu", infer=_float_infer, forward=_leaky_relu_forward,
+               grad=_leaky_relu_grad))
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """x where x > 0, else alpha * x (TF1's default alpha is 0.2).
+
+    Example: `tf.nn.leaky_relu(h, alpha=0.1)`.
+    """
+    return make("LeakyRelu", [convert_to_tensor(features)], name=name, alpha=float(alpha))
+
+
+softplus = _activation(
+    "Softplus", lambda xp, x: xp.logaddexp(x, 0).astype(x.dtype, copy=False),
+    lambda op, dy: [dy * sigmoid(op.inputs[0])],
+    "log(1 + exp(x)), computed without overflow. Example: `tf.nn.softplus(h)`.")
+softsign = _activation(
+    "Softsign", lambda xp, x: x / (1 + xp.abs(x)),
+    lambda op, dy: [dy * (1 - abs(op.outputs[0])) * (1 - abs(op.outputs[0]))],
+    "x / (1 + |x|). Example: `tf.nn.softsign(h)`.")
+relu6 = _activation(
+    "Relu6", lambda xp, x: xp.minimum(xp.maximum(x, 0), 6).astype(x.dtype, copy=False),
+    lambda op, dy: [where((op.inputs[0] > 0) & (op.inputs[0] < 6), dy, zeros_like(dy))],
+    "min(max(x, 0), 6). Example: `tf.nn.relu6(h)`.")
+
+
+# --- softmax and cross-entropies ---------------------------------------------------------------
 def _axis_infer(inputs, attrs):
     x = inputs[0]
     check_dtype(x, FLOATS, "logits")

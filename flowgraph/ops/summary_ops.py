@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+import struct
 import warnings
+import zlib
 
 import numpy as np
 
+from .. import dtypes
 from ..dtypes import DType
 from ..graph import GraphKeys, get_default_graph
 from ..protos import proto
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from ..tensor import Tensor
-from .core import NUMBERS, check_dtype, convert_to_tensor
+from .core import FLOATS, NUMBERS, check_dtype, convert_to_tensor
 
 #: TF's tf.string, the dtype of a summary op's output; fetched values are `bytes`.
 _STRING = DType("string", object)
@@ -91,6 +94,67 @@ register(OpDef("TextSummary", infer=lambda inputs, attrs: [(_STRING, TensorShape
                forward=_text_forward, grad=NOT_DIFFERENTIABLE, tf_type="TensorSummaryV2"))
 
 
+def _image_infer(inputs, attrs):
+    (t,) = inputs
+    check_dtype(t, FLOATS + (dtypes.uint8,), "tensor")
+    dims = t.shape.dims
+    if dims is not None and (len(dims) != 4 or dims[3] not in (1, 3, 4, None)):
+        raise ValueError(f"an image summary takes [batch, height, width, channels] with 1, 3 "
+                         f"or 4 channels, got {t.describe()}")
+    return [(_STRING, TensorShape([]))]
+
+
+def png(image: np.ndarray) -> bytes:
+    """A PNG file of a uint8 [height, width, channels] image (1: gray, 3: RGB, 4: RGBA)."""
+    h, w, c = image.shape
+    color = {1: 0, 3: 2, 4: 6}[c]
+    rows = np.concatenate([np.zeros((h, 1), np.uint8), image.reshape(h, w * c)], axis=1)
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """TF's rule for float images: all values >= 0: scaled so the largest is 255; else
+    shifted so 0.0 is 127, then scaled so the smallest is 0 or the largest 255."""
+    if image.dtype == np.uint8:
+        return image
+    v = image.astype(np.float64)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("NaN or Inf in an image summary")
+    if v.min() >= 0:
+        top = v.max()
+        scale = 255.0 / top if top > 0 else 0.0
+        return np.floor(v * scale + 0.5).clip(0, 255).astype(np.uint8)
+    low, high = v.min(), v.max()
+    scale = min(127.0 / -low, 127.0 / high if high > 0 else np.inf)
+    return np.floor(v * scale + 127.5).clip(0, 255).astype(np.uint8)
+
+
+def _image_forward(xp, images, tag, max_outputs):
+    v = _host(images)
+    if v.ndim != 4 or v.shape[3] not in (1, 3, 4):
+        raise ValueError(f"image summary '{tag}' got a value of shape {fmt(v.shape)}, expected "
+                         f"[batch, height, width, 1, 3 or 4]")
+    pb = proto("summary_pb2")
+    values = []
+    for i in range(min(max_outputs, v.shape[0])):
+        image = _to_uint8(v[i])
+        label = f"{tag}/image/{i}" if max_outputs > 1 else f"{tag}/image"
+        values.append(pb.Summary.Value(tag=label, image=pb.Summary.Image(
+            height=image.shape[0], width=image.shape[1], colorspace=image.shape[2],
+            encoded_image_string=png(image))))
+    return _summary_bytes(*values)
+
+
+register(OpDef("ImageSummary", infer=_image_infer, forward=_image_forward,
+               grad=NOT_DIFFERENTIABLE))
+
+
 def _merge_infer(inputs, attrs):
     if not inputs:
         raise ValueError("merge needs at least one summary")
@@ -153,6 +217,17 @@ def histogram(name, values, collections=None, family=None) -> Tensor:
     """A summary of the distribution of `values` (any shape), for the Histograms tab."""
     return _summary_op("HistogramSummary", name, [convert_to_tensor(values)], collections,
                        family)
+
+
+def image(name, tensor, max_outputs=3, collections=None, family=None) -> Tensor:
+    """A summary of up to `max_outputs` images of `tensor` [batch, height, width, channels]
+    (channels 1, 3 or 4; uint8, or floats scaled as TF scales them) for the Images tab; tags
+    "<name>/image/<i>" ("<name>/image" when max_outputs is 1).
+
+    Example: `tf.summary.image("input", tf.reshape(x, [-1, 28, 28, 1]), 3)`.
+    """
+    return _summary_op("ImageSummary", name, [convert_to_tensor(tensor)], collections, family,
+                       max_outputs=int(max_outputs))
 
 
 def text(name, tensor, collections=None) -> Tensor:
