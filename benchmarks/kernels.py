@@ -4,6 +4,9 @@ one process (interleaved blocks, as benchmarks/run.py times them).
     python benchmarks/kernels.py            # every table
     python benchmarks/kernels.py --quick    # shorter timing blocks
 
+Sigmoid: accurate in both tails either way (exp(-x) overflowing to inf gives 0, TF's value);
+TF's own 1 / (1 + exp(-x)) against exp(-logaddexp(0, -x)).
+
 Kernel binding: a plan calls each kernel through what executor.bind returns; a
 functools.partial over the forward function (C code) against a Python lambda doing the same.
 
@@ -68,6 +71,24 @@ def binding_table(min_time):
              t["lambda"] / t["partial"])]
 
 
+def sigmoid_table(min_time):
+    """Rows (case, exp(-logaddexp(0, -x)), 1 / (1 + exp(-x)), ratio) for float32."""
+    def logaddexp_form(x):
+        return np.exp(-np.logaddexp(0, -x))
+
+    def reciprocal_form(x):
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    rows, rng = [], np.random.default_rng(0)
+    for shape in ((32, 512), (256, 784)):
+        x = (rng.standard_normal(shape) * 4).astype(np.float32)
+        np.testing.assert_allclose(reciprocal_form(x), logaddexp_form(x), rtol=1e-6)
+        t = per_call({"old": lambda: logaddexp_form(x), "new": lambda: reciprocal_form(x)},
+                     min_time)
+        rows.append((f"sigmoid {shape[0]}x{shape[1]}", t["old"], t["new"], t["new"] / t["old"]))
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="shorter timing blocks")
@@ -76,6 +97,10 @@ def main(argv=None):
     print(f"{'Kernel binding':44s} {'partial':>12s} {'lambda':>14s} {'lambda/part':>11s}")
     for label, part, lam, ratio in binding_table(min_time):
         print(f"{label:44s} {fmt_time(part):>12s} {fmt_time(lam):>14s} {ratio:>10.2f}x")
+    print()
+    print(f"{'Sigmoid':44s} {'logaddexp':>12s} {'1/(1+exp)':>14s} {'new/old':>11s}")
+    for label, old, new, ratio in sigmoid_table(min_time):
+        print(f"{label:44s} {fmt_time(old):>12s} {fmt_time(new):>14s} {ratio:>10.2f}x")
     print()
     print(f"{'Unreduce':44s} {'fresh buffer':>12s} {'stride-0 view':>14s} {'view/fresh':>11s}")
     for label, fresh, view, ratio in unreduce_table(min_time):

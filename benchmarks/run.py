@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 
 import numpy as np  # noqa: E402
 
+import networks as N  # noqa: E402
 import workloads as W  # noqa: E402
 
 
@@ -58,13 +59,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     min_time = 0.2 if args.quick else 1.0
     rows = []
-    for group in (W.overhead_workloads, W.bmi_workloads, W.regression_workloads, W.mlp_workloads):
+    groups = (W.overhead_workloads, W.bmi_workloads, W.regression_workloads, W.mlp_workloads,
+              N.network_workloads)
+    for group in groups:
         for name, impls in group().items():
             times = per_call(impls, min_time)
             rows.append((name, times))
             print(f"  measured {name}", file=sys.stderr)
-    big = W.mlp_workloads()["MLP 784-2048-10, batch 2000"]
-    mem = {k: W.peak_memory(v) for k, v in big.items()}
+    memory = {name: {k: W.peak_memory(v) for k, v in impls.items()} for name, impls in (
+        ("MLP 784-2048-10", W.mlp_workloads()["MLP 784-2048-10, batch 2000"]),
+        ("MNIST CNN", N.network_workloads()["MNIST CNN step, batch 100, Adam"]))}
     has_tf = any("tensorflow" in t for _, t in rows)
     print(f"\nflowgraph benchmarks on {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, NumPy {np.__version__}\n")
@@ -77,9 +81,10 @@ def main(argv=None):
         if has_tf:
             line += f" {t['tensorflow'] / t['numpy']:.2f}x |" if "tensorflow" in t else " - |"
         print(line)
-    print(f"| peak memory, one step of MLP 784-2048-10 | {mem['flowgraph'] / 2**20:.1f} MiB | "
-          f"{mem['numpy'] / 2**20:.1f} MiB | {mem['flowgraph'] / mem['numpy']:.2f}x |" +
-          (" - |" if has_tf else ""))
+    for name, mem in memory.items():
+        print(f"| peak memory, one step of {name} | {mem['flowgraph'] / 2**20:.1f} MiB | "
+              f"{mem['numpy'] / 2**20:.1f} MiB | {mem['flowgraph'] / mem['numpy']:.2f}x |" +
+              (" - |" if has_tf else ""))
     print()
     import gpu
     gpu.main(["--quick"] if args.quick else [])

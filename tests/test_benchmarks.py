@@ -65,3 +65,30 @@ def test_gpu_benchmarks_run_on_a_cupy_stand_in(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "flowgraph GPU benchmarks on Fake GPU" in out
     assert "| MLP 784-16-10, batch 8 |" in out and fake.synced > 0
+
+
+# --- benchmarks/networks.py -------------------------------------------------------------------
+import networks as N  # noqa: E402
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_cnn_baseline_matches_flowgraph(optimizer):
+    fg_step, model = N.cnn_fg(8, optimizer=optimizer), N.CnnNumpy(8, optimizer)
+    for _ in range(3):
+        fg_step()
+        model.step()
+    for g, w in zip(fg_step.params(), model.p):
+        np.testing.assert_allclose(g, w, rtol=2e-3, atol=2e-5)
+    assert not np.allclose(model.p[0], N.cnn_init()[0])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_lstm_baseline_matches_flowgraph(optimizer):
+    fg_step = N.lstm_fg(4, units=8, optimizer=optimizer)
+    model = N.LstmNumpy(4, fg_step.initial, optimizer)
+    for _ in range(3):
+        fg_step()
+        model.step()
+    for g, w in zip(fg_step.params(), model.p):
+        np.testing.assert_allclose(g, w, rtol=2e-3, atol=2e-5)
+    assert not np.allclose(model.p[0], fg_step.initial[0])
