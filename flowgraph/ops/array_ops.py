@@ -284,7 +284,11 @@ def unstack(value, num=None, axis=0, name="unstack"):
     n = num if num is not None else (x.shape.dims[axis] if x.shape.dims else None)
     if n is None:
         raise ValueError(f"Cannot infer num from shape {fmt(x.shape)}")
-    return [gather(x, i, axis=axis, name=name) for i in range(n)]
+    if x.shape.dims is None:
+        return [gather(x, i, axis=axis, name=name) for i in range(n)]
+    ax = shapes.normalize_axis(int(axis), len(x.shape.dims))[0]
+    # basic indexing: each part is a view of x, not a copy
+    return [strided_slice(x, (slice(None),) * ax + (i,), name=name) for i in range(n)]
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):

@@ -51,6 +51,8 @@ rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),
 exp = _unary("Exp", ufunc("exp"), lambda op, dy: [dy * op.outputs[0]], FLOATS)
 log = _unary("Log", ufunc("log"), lambda op, dy: [dy / op.inputs[0]], FLOATS)
 log1p = _unary("Log1p", ufunc("log1p"), lambda op, dy: [dy / (op.inputs[0] + 1)], FLOATS)
+
+
 def _sigmoid(xp, x):
     # TF's own form. For x < -88 (float32) exp(-x) is inf and the result 0, TF's value too;
     # plans run kernels with floating-point warnings off. Accurate in both tails and the
