@@ -6,11 +6,11 @@ import math
 import numbers
 
 from . import dtypes
-from .graph import GraphKeys, add_to_collection, name_scope
+from .graph import GraphKeys, add_to_collection, control_dependencies, name_scope
 from .initializers import ones_initializer, zeros_initializer
 from .nn import (batch_normalization as batch_norm, bias_add, dropout as nn_dropout,
                  moments)
-from .ops.array_ops import concat, reshape, shape as shape_of, stack
+from .ops.array_ops import concat, identity, reshape, shape as shape_of, stack
 from .ops.core import convert_to_tensor
 from .ops.index_ops import gather
 from .ops.math_ops import cast, matmul, maximum, where
@@ -287,52 +287,69 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     if renorm or virtual_batch_size or adjustment:
         raise ValueError("batch_normalization: renorm, virtual_batch_size and adjustment are "
                          "not supported")
-    x = convert_to_tensor(inputs)
-    if x.shape.ndims is None or x.shape.dims[axis] is None:
-        raise ValueError(f"batch_normalization: the normalized axis {axis} of the inputs must "
-                         f"be known, got {x.describe()}")
-    nd = x.shape.ndims
-    ax = axis % nd
-    reduce_axes = [i for i in range(nd) if i != ax]
-    depth = int(x.shape.dims[ax])
+    x = _normalized_input(inputs, axis, "batch_normalization")
+    depth = int(x.shape.dims[axis])
     with variable_scope(name, default_name="batch_normalization", reuse=reuse):
         make = lambda n, init, reg=None, train=trainable: get_variable(  # noqa: E731
             n, [depth], dtype=x.dtype, initializer=init, regularizer=reg, trainable=train)
         gamma = make("gamma", gamma_initializer, gamma_regularizer) if scale else None
         beta = make("beta", beta_initializer, beta_regularizer) if center else None
-        moving_mean = make("moving_mean", moving_mean_initializer, train=False)
-        moving_var = make("moving_variance", moving_variance_initializer, train=False)
-        shape = [1] * nd
-        shape[ax] = depth
-
-        def bcast(v):
-            return None if v is None else reshape(v, shape)
-        decided = _is_true(training)
-        if decided is False:
-            return batch_norm(x, bcast(moving_mean), bcast(moving_var), bcast(beta),
-                              bcast(gamma), epsilon)
-        mean, variance = moments(x, reduce_axes)
-        if decided is None:  # choose at run time
-            flag = convert_to_tensor(training)
-            mean_used = where(flag, mean, moving_mean.value())
-            var_used = where(flag, variance, moving_var.value())
-        else:
-            mean_used, var_used = mean, variance
-        out = batch_norm(x, bcast(mean_used), bcast(var_used), bcast(beta), bcast(gamma), epsilon)
-        _add_moving_updates(x, moving_mean, moving_var, mean, variance, momentum,
-                            nd, reduce_axes, decided, training)
-        return out
+        moving = (make("moving_mean", moving_mean_initializer, train=False),
+                  make("moving_variance", moving_variance_initializer, train=False))
+        return normalize(x, axis, momentum, epsilon, gamma, beta, moving, training)
 
 
-def _add_moving_updates(x, moving_mean, moving_var, mean, variance, momentum, nd,
-                        reduce_axes, decided, training):
-    if nd == 4:  # TF's fused kernel (used for 4-D inputs) reports the unbiased variance
+def _normalized_input(inputs, axis, what):
+    x = convert_to_tensor(inputs)
+    if x.shape.ndims is None or x.shape.dims[axis] is None:
+        raise ValueError(f"{what}: the normalized axis {axis} of the inputs must be known, got "
+                         f"{x.describe()}")
+    return x
+
+
+def normalize(x, axis, momentum, epsilon, gamma, beta, moving, training,
+              updates_collection=GraphKeys.UPDATE_OPS):
+    """Batch normalization of `x` with the layer's variables (gamma and beta may be None;
+    moving = (moving_mean, moving_variance)). The ops updating the moving statistics go into
+    `updates_collection`; with None the output waits for them instead."""
+    nd = x.shape.ndims
+    ax = axis % nd
+    reduce_axes = [i for i in range(nd) if i != ax]
+    shape = [1] * nd
+    shape[ax] = int(x.shape.dims[ax])
+
+    def bcast(v):
+        return None if v is None else reshape(v, shape)
+    moving_mean, moving_var = moving
+    decided = _is_true(training)
+    if decided is False:
+        return batch_norm(x, bcast(moving_mean), bcast(moving_var), bcast(beta), bcast(gamma),
+                          epsilon)
+    mean, variance = moments(x, reduce_axes)
+    if decided is None:  # choose at run time
+        flag = convert_to_tensor(training)
+        used_mean = where(flag, mean, moving_mean.value())
+        used_var = where(flag, variance, moving_var.value())
+    else:
+        used_mean, used_var = mean, variance
+    out = batch_norm(x, bcast(used_mean), bcast(used_var), bcast(beta), bcast(gamma), epsilon)
+    updates = _moving_updates(x, moving, mean, variance, momentum, reduce_axes, decided,
+                              training)
+    if updates_collection is None:
+        with control_dependencies(updates):
+            return identity(out)
+    for update in updates:
+        add_to_collection(updates_collection, update)
+    return out
+
+
+def _moving_updates(x, moving, mean, variance, momentum, reduce_axes, decided, training):
+    if x.shape.ndims == 4:  # TF's fused kernel (used for 4-D inputs) reports the unbiased variance
         n = cast(reduce_prod(gather(shape_of(x), reduce_axes)), x.dtype)
         variance = variance * n / maximum(n - 1, 1)
     rate = 1 - momentum
     if decided is None:  # no change while the training flag is false
         rate = cast(convert_to_tensor(training), x.dtype) * rate
     with name_scope("AssignMovingAvg"):
-        for var, value in ((moving_mean, mean), (moving_var, variance)):
-            add_to_collection(GraphKeys.UPDATE_OPS,
-                              assign_sub(var, (var.value() - value) * rate))
+        return [assign_sub(var, (var.value() - value) * rate)
+                for var, value in zip(moving, (mean, variance))]

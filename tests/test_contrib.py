@@ -141,3 +141,43 @@ def test_tf1_contrib_imports_work_under_flowgraph_run(tmp_path):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[None, 3, 2] True"
+
+
+def test_contrib_conv_pool_and_batch_norm_names_and_values():
+    xv = np.random.default_rng(2).standard_normal((2, 6, 6, 3))
+    x = tf.placeholder(tf.float64, [None, 6, 6, 3])
+    h = layers.conv2d(x, 4, [3, 3], activation_fn=None)
+    p = layers.max_pool2d(h, [2, 2])
+    a = layers.avg_pool2d(h, 3, stride=3)
+    bn = layers.batch_norm(p, is_training=True, updates_collections=None, decay=0.5)
+    assert [v.name for v in tf.global_variables()] == [
+        "Conv/weights:0", "Conv/biases:0", "BatchNorm/beta:0", "BatchNorm/moving_mean:0",
+        "BatchNorm/moving_variance:0"]
+    assert h.shape.as_list() == [None, 6, 6, 4] and p.shape.as_list() == [None, 3, 3, 4]
+    assert a.shape.as_list() == [None, 2, 2, 4]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        hv, pv, bv = sess.run([h, p, bn], {x: xv})
+        moving_mean = sess.run(tf.global_variables()[3])  # updated in place: updates_collections=None
+    np.testing.assert_allclose(pv, hv.reshape(2, 3, 2, 3, 2, 4).max(axis=(2, 4)))
+    np.testing.assert_allclose(bv, (pv - pv.mean((0, 1, 2))) / np.sqrt(pv.var((0, 1, 2)) + 1e-3),
+                               rtol=1e-8)
+    np.testing.assert_allclose(moving_mean, 0.5 * pv.mean((0, 1, 2)), rtol=1e-10)
+
+
+def test_arg_scope_sets_defaults_that_calls_still_override():
+    x = tf.placeholder(tf.float32, [None, 4])
+    with layers.arg_scope([layers.fully_connected], activation_fn=None,
+                          weights_initializer=tf.zeros_initializer()) as scope:
+        plain = layers.fully_connected(x, 3)
+        relu = layers.fully_connected(x, 3, activation_fn=tf.nn.relu)
+        with layers.arg_scope([layers.fully_connected], biases_initializer=None):
+            no_bias = layers.fully_connected(x, 2)
+    outside = layers.fully_connected(x, 2)
+    assert plain.op.type == "Add" and relu.op.type == "Relu" and no_bias.op.type == "MatMul"
+    assert outside.op.type == "Relu"   # the default again
+    with layers.arg_scope(scope):      # a saved scope re-entered
+        assert layers.fully_connected(x, 2).op.type == "Add"
+    with pytest.raises(ValueError, match="not decorated with @add_arg_scope"):
+        with layers.arg_scope([tf.nn.relu], x=1):
+            pass

@@ -1,21 +1,66 @@
 """`tf.contrib.layers`: the initializers, layers and regularizers TF1 course programs use most
 (`xavier_initializer` above all), with contrib's own defaults and variable names
-("fully_connected/weights", "fully_connected/biases")."""
+("fully_connected/weights", "Conv/biases", "BatchNorm/moving_mean"), and `arg_scope`."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 
 from .. import dtypes, initializers, layers as core_layers
-from ..graph import add_to_collection, name_scope
+from ..graph import GraphKeys, add_to_collection, name_scope
 from ..nn import dropout as nn_dropout, l2_loss, relu
 from ..ops.array_ops import reshape, shape as shape_of, stack
 from ..ops.core import convert_to_tensor
+from ..ops.conv_ops import conv2d as nn_conv2d
 from ..ops.math_ops import matmul
+from ..ops.pool_ops import avg_pool, max_pool
 from ..ops.reduction_ops import reduce_sum
 from ..variable_scopes import get_variable, variable_scope
 
-__all__ = ["dropout", "flatten", "fully_connected", "l1_regularizer", "l2_regularizer",
+__all__ = ["add_arg_scope", "arg_scope", "avg_pool2d", "batch_norm", "conv2d", "dropout",
+           "flatten", "fully_connected", "l1_regularizer", "l2_regularizer", "max_pool2d",
            "variance_scaling_initializer", "xavier_initializer", "xavier_initializer_conv2d"]
+
+# --- arg_scope: default arguments for the layer functions ----------------------------------
+_ARG_SCOPES: list = [{}]  # a stack of {function key: {argument: value}}
+
+
+def add_arg_scope(fn):
+    """Let `arg_scope` give `fn` default keyword arguments (the contrib layers all have it)."""
+    key = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **{**_ARG_SCOPES[-1].get(key, {}), **kwargs})
+    wrapper._arg_scope_key = key
+    return wrapper
+
+
+@contextlib.contextmanager
+def arg_scope(list_ops_or_scope, **kwargs):
+    """Within the block, each function in `list_ops_or_scope` gets `kwargs` as defaults
+    (arguments given in a call still win); nests, inner scopes adding to outer ones.
+
+    Example:
+        with tf.contrib.layers.arg_scope([conv2d, fully_connected], activation_fn=tf.nn.elu):
+            h = conv2d(x, 32, 3)
+    """
+    if isinstance(list_ops_or_scope, dict):  # a scope saved from `with arg_scope(...) as sc`
+        scope = list_ops_or_scope
+    else:
+        scope = {k: dict(v) for k, v in _ARG_SCOPES[-1].items()}
+        for fn in list_ops_or_scope:
+            key = getattr(fn, "_arg_scope_key", None)
+            if key is None:
+                raise ValueError(f"{getattr(fn, '__name__', fn)} is not decorated with "
+                                 f"@add_arg_scope")
+            scope[key] = {**scope.get(key, {}), **kwargs}
+    _ARG_SCOPES.append(scope)
+    try:
+        yield scope
+    finally:
+        _ARG_SCOPES.pop()
 
 # The stddev of a unit normal truncated to [-2, 2], which the core initializer divides by.
 _TRUNCATED_STDDEV = 0.87962566103423978
@@ -74,6 +119,7 @@ def l1_regularizer(scale, scope=None):
     return l1
 
 
+@add_arg_scope
 def flatten(inputs, outputs_collections=None, scope=None):
     """`inputs` [batch, d1, d2, ...] (rank >= 2) reshaped to [batch, d1 * d2 * ...]."""
     x = convert_to_tensor(inputs)
@@ -82,6 +128,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
     return core_layers.flatten(x, name=scope or "Flatten")
 
 
+@add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=relu, normalizer_fn=None,
                     normalizer_params=None, weights_initializer=None,
                     weights_regularizer=None, biases_initializer=initializers.zeros_initializer(),
@@ -124,6 +171,7 @@ def fully_connected(inputs, num_outputs, activation_fn=relu, normalizer_fn=None,
         return out
 
 
+@add_arg_scope
 def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_collections=None,
             scope=None, seed=None):
     """Dropout with keep probability `keep_prob` while `is_training` (a Python bool), else the
@@ -136,3 +184,104 @@ def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_c
         return x
     with name_scope(scope, "Dropout"):
         return nn_dropout(x, keep_prob=keep_prob, noise_shape=noise_shape, seed=seed)
+
+
+def _pair(v):
+    return (int(v), int(v)) if isinstance(v, numbers.Integral) else tuple(int(i) for i in v)
+
+
+@add_arg_scope
+def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None,
+           rate=1, activation_fn=relu, normalizer_fn=None, normalizer_params=None,
+           weights_initializer=None, weights_regularizer=None,
+           biases_initializer=initializers.zeros_initializer(), biases_regularizer=None,
+           reuse=None, variables_collections=None, outputs_collections=None, trainable=True,
+           scope=None):
+    """contrib's convolution layer: variables "<scope>/weights" ([kh, kw, in, num_outputs],
+    xavier by default) and "<scope>/biases"; scope defaults to "Conv", "Conv_1", ...; relu by
+    default; padding "SAME" by default.
+
+    Example: `h = tf.contrib.layers.conv2d(images, 32, [5, 5])`.
+    """
+    x = convert_to_tensor(inputs)
+    if data_format not in (None, "NHWC"):
+        raise ValueError("contrib.layers.conv2d: only data_format NHWC is supported")
+    if x.shape.ndims != 4 or x.shape.dims[-1] is None:
+        raise ValueError(f"contrib.layers.conv2d: inputs must be [batch, height, width, "
+                         f"channels] with known channels, got {x.describe()}")
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    rh, rw = _pair(rate)
+    with variable_scope(scope, default_name="Conv", reuse=reuse):
+        weights = get_variable("weights", [kh, kw, int(x.shape.dims[-1]), int(num_outputs)],
+                               dtype=x.dtype, initializer=weights_initializer or
+                               xavier_initializer(), regularizer=weights_regularizer,
+                               trainable=trainable)
+        out = nn_conv2d(x, weights, [1, sh, sw, 1], padding.upper(), dilations=[1, rh, rw, 1])
+        if normalizer_fn is not None:
+            out = normalizer_fn(out, **(normalizer_params or {}))
+        elif biases_initializer is not None:
+            out = out + get_variable("biases", [int(num_outputs)], dtype=x.dtype,
+                                     initializer=biases_initializer,
+                                     regularizer=biases_regularizer, trainable=trainable)
+        return activation_fn(out) if activation_fn is not None else out
+
+
+@add_arg_scope
+def max_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
+               outputs_collections=None, scope=None):
+    """The maximum of each kernel_size window (stride 2 and VALID padding by default)."""
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    with name_scope(scope, "MaxPool2D"):
+        return max_pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
+
+
+@add_arg_scope
+def avg_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
+               outputs_collections=None, scope=None):
+    """The mean of each kernel_size window (stride 2 and VALID padding by default)."""
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    with name_scope(scope, "AvgPool2D"):
+        return avg_pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
+
+
+@add_arg_scope
+def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001,
+               activation_fn=None, param_initializers=None, param_regularizers=None,
+               updates_collections=GraphKeys.UPDATE_OPS, is_training=True, reuse=None,
+               variables_collections=None, outputs_collections=None, trainable=True,
+               batch_weights=None, fused=None, data_format="NHWC", zero_debias_moving_mean=False,
+               scope=None, renorm=False, renorm_clipping=None, renorm_decay=0.99,
+               adjustment=None):
+    """contrib's batch normalization over the last axis: variables "<scope>/beta" (center),
+    "<scope>/gamma" (scale, off by default), "moving_mean", "moving_variance"; scope defaults
+    to "BatchNorm". While is_training (a bool or a bool tensor) batch statistics are used and
+    the moving averages (decay 0.999) update through `updates_collections` (None: in place,
+    before the output is returned).
+
+    Example: `h = tf.contrib.layers.batch_norm(h, is_training=training, scale=True)`.
+    """
+    if renorm or adjustment or batch_weights is not None or zero_debias_moving_mean:
+        raise ValueError("contrib.layers.batch_norm: renorm, adjustment, batch_weights and "
+                         "zero_debias_moving_mean are not supported")
+    x = convert_to_tensor(inputs)
+    if x.shape.ndims is None or x.shape.dims[-1] is None:
+        raise ValueError(f"contrib.layers.batch_norm: the last axis of the inputs must be "
+                         f"known, got {x.describe()}")
+    depth = int(x.shape.dims[-1])
+    inits = {"beta": initializers.zeros_initializer(), "gamma": initializers.ones_initializer(),
+             "moving_mean": initializers.zeros_initializer(),
+             "moving_variance": initializers.ones_initializer(), **(param_initializers or {})}
+    regs = param_regularizers or {}
+    with variable_scope(scope, default_name="BatchNorm", reuse=reuse):
+        def make(name, train=trainable):
+            return get_variable(name, [depth], dtype=x.dtype, initializer=inits[name],
+                                regularizer=regs.get(name), trainable=train)
+        beta = make("beta") if center else None
+        gamma = make("gamma") if scale else None
+        moving = (make("moving_mean", False), make("moving_variance", False))
+        out = core_layers.normalize(x, -1, decay, epsilon, gamma, beta, moving, is_training,
+                                    updates_collections)
+        return activation_fn(out) if activation_fn is not None else out
