@@ -49,7 +49,7 @@ class DType:
         return f"tf.{self.name}"
 
     def __str__(self):
-        return self.name
+        return f"<dtype: '{self.name}'>"  # as TF1 prints a dtype: print(tf.float32)
 
     def __reduce__(self):
         return (as_dtype, (self.name,))

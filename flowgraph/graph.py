@@ -250,8 +250,7 @@ class Graph:
     def as_default(self):
         return _default_graph_stack.get_controller(self)
 
-    def __repr__(self):
-        return f"<flowgraph.Graph with {len(self._ops)} ops>"
+    # No __repr__: a Graph prints as TF1's did, `<flowgraph.graph.Graph object at 0x...>`.
 
 
 class _DefaultGraphStack(threading.local):

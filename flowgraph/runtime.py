@@ -15,10 +15,13 @@ from .tensor import Operation, Tensor
 
 
 class FetchedArray(np.ndarray):
-    """A fetched array of one element: a real ndarray that also converts to a Python number.
+    """A fetched array: a real ndarray whose one-element parts also convert to Python numbers.
 
-    TF1-era code formats such values with "%f" % value; NumPy >= 2 refuses float() of an
-    array with ndim > 0. This subclass keeps dtype, shape and values and adds that conversion.
+    TF1-era code formats such values with "%.4f" % b, "%.4f" % a[0] or "%d" % x[:, 0], and
+    calls float() on them; NumPy >= 2 refuses float() of any array with ndim > 0. Indexing and
+    slicing a FetchedArray give FetchedArray views (NumPy keeps the subclass), so whatever has
+    one element converts, wherever it came from; anything larger refuses as NumPy does. The
+    results of arithmetic are plain ndarrays (or NumPy scalars) again, at NumPy's full speed.
     """
 
     def __float__(self):
@@ -38,19 +41,22 @@ class FetchedArray(np.ndarray):
     def __repr__(self):
         return repr(self.view(np.ndarray))  # prints as array([...]), like any fetched value
 
+    def __str__(self):
+        return str(self.view(np.ndarray))
+
     def __reduce__(self):
         return self.view(np.ndarray).__reduce__()  # pickles as a plain ndarray
 
 
 def _as_fetch_value(value):
+    """A run's value as the user gets it: a NumPy scalar for a 0-d array, else a FetchedArray
+    (a private copy where the session's own array is read-only)."""
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return value[()]
         if not value.flags.writeable:
             value = value.copy()  # constants and variable values are never handed out
-        if value.size == 1:
-            return value.view(FetchedArray)
-        return value
+        return value.view(FetchedArray)
     return value
 
 
@@ -109,8 +115,10 @@ def _feed_converter(t: Tensor, protect: bool = True):
     known = () if static is None else tuple((i, d) for i, d in enumerate(static) if d is not None)
 
     def convert(value):
-        if type(value) is np.ndarray and value.dtype == np_dtype:
-            arr = value  # the common case: no conversion, no copy
+        kind = type(value)
+        if (kind is np.ndarray or kind is FetchedArray) and value.dtype == np_dtype:
+            # the common cases, a NumPy array or a fetched value fed back: no conversion, no copy
+            arr = value if kind is np.ndarray else value.view(np.ndarray)
         # (looked up on the type: pandas objects answer unknown attributes slowly)
         elif hasattr(type(value), "_as_graph_element") or isinstance(value, (Tensor, Operation)):
             raise TypeError(f"The value of a feed cannot be a tf.Tensor object (feeding {label}). "

@@ -5,8 +5,9 @@ TensorFlow 1.x (`flowgraph run` on the command line), and draw the graph a scrip
 While the script runs, `import tensorflow`, `import tensorflow.compat.v1` and
 `tf.compat.v1` give flowgraph, `tensorflow.contrib.layers`, `.rnn` and `.seq2seq` give
 `flowgraph.contrib`'s, and `from tensorflow.examples.tutorials.mnist import input_data` gives
-`flowgraph.datasets.mnist`, so an unmodified TF1 script runs. An uncaught exception is
-reported in a few lines: the traceback cut down to the user's own frames, then
+`flowgraph.datasets.mnist`, so an unmodified TF1 script runs; NumPy prints its scalars as
+TF1-era NumPy did (`[1.0, 2.0]`, not `[np.float32(1.0), np.float32(2.0)]`). An uncaught
+exception is reported in a few lines: the traceback cut down to the user's own frames, then
 `ErrorType: message` (flowgraph's own messages already name the op and where it was made).
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ import sysconfig
 import traceback
 from types import ModuleType
 from typing import Iterator, Sequence
+
+import numpy as np
 
 import flowgraph
 
@@ -39,6 +42,9 @@ ALIASES = ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1",
            "tensorflow.contrib.seq2seq", "tensorflow.examples", "tensorflow.examples.tutorials",
            "tensorflow.examples.tutorials.mnist", "tensorflow.examples.tutorials.mnist.input_data",
            "flowgraph.examples")
+
+#: NumPy 2 prints scalars as np.float32(1.0) where TF1-era NumPy printed 1.0.
+NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 def alias_modules() -> dict[str, ModuleType]:
@@ -71,9 +77,13 @@ def _stand_in(name: str, **attributes) -> ModuleType:
 
 @contextlib.contextmanager
 def _patched(path: str, args: Sequence[str], alias: bool) -> Iterator[None]:
-    """sys.argv, sys.path[0] and (with alias) sys.modules set for the script; restored after."""
+    """sys.argv, sys.path[0], (with alias) sys.modules and NumPy's print options set for the
+    script; restored after."""
     saved_argv, saved_path = sys.argv, list(sys.path)
     saved_modules = {name: sys.modules.get(name) for name in ALIASES}
+    saved_printing = np.get_printoptions()
+    if NUMPY_2:  # (NumPy 1.x prints scalars as 1.0 already, and has no "1.25" mode)
+        np.set_printoptions(legacy="1.25")  # scalars print as 1.0, not np.float32(1.0)
     sys.argv = [path, *args]
     folder = os.path.dirname(os.path.abspath(path))
     if sys.path:
@@ -88,6 +98,7 @@ def _patched(path: str, args: Sequence[str], alias: bool) -> Iterator[None]:
     try:
         yield
     finally:
+        np.set_printoptions(**saved_printing)
         sys.argv = saved_argv
         sys.path[:] = saved_path
         for name, module in saved_modules.items():

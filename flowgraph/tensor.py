@@ -1,6 +1,12 @@
-"""`Operation` and `Tensor`: the records a graph is made of, and Tensor's operators."""
+"""`Operation` and `Tensor`: the records a graph is made of, and Tensor's operators.
+
+They print as TensorFlow 1.x printed its own: `print(t)` gives `Tensor("x:0", shape=(?, 3),
+dtype=float32)`, `repr(t)` `<tf.Tensor 'x:0' shape=(?, 3) dtype=float32>`, `print(op)` the
+op's NodeDef in protobuf text format, `repr(op)` `<tf.Operation 'x' type=Placeholder>`.
+"""
 from __future__ import annotations
 
+from . import registry
 from .default_session import session_for
 from .shapes import TensorShape, fmt
 
@@ -48,6 +54,15 @@ class Operation:
     def __repr__(self):
         return f"<tf.Operation '{self.name}' type={self.type}>"
 
+    def __str__(self):
+        """The op's NodeDef in protobuf text format (name, op, input and attr blocks), as
+        TF1's `print(op)` shows it."""
+        from .export.graphdef import node_def_text  # a real cycle: graphdef -> graph -> tensor
+        try:
+            return node_def_text(self)
+        except ImportError:  # no protobuf classes (tensorboardX is missing): the short form
+            return repr(self)
+
 
 class Tensor:
     """One output of an Operation: `name` is `op_name:index`; `shape` may hold None dims."""
@@ -93,8 +108,12 @@ class Tensor:
         """The value of this tensor in `session` (default: the default session)."""
         return session_for(session, self).run(self, feed_dict=feed_dict)
 
+    def __str__(self):
+        shape = f", shape={self._shape}" if self._shape.dims is not None else ""
+        return f'Tensor("{self.name}"{shape}, dtype={dtype_text(self)})'
+
     def __repr__(self):
-        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self.dtype.name}>"
+        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={dtype_text(self)}>"
 
     def describe(self) -> str:
         return f"'{self.name}' ({fmt(self._shape)} {self.dtype.name})"
@@ -117,3 +136,9 @@ class Tensor:
     def __len__(self):
         raise TypeError(f"len is not well defined for a graph tensor {self.name}; use "
                         f"tf.shape(t) or t.shape")
+
+
+def dtype_text(t: Tensor) -> str:
+    """t's dtype as TF1 printed it: a variable's own output is a reference, "float32_ref"."""
+    ref = registry.get(t.op.type).role == "variable"
+    return t.dtype.name + "_ref" if ref else t.dtype.name

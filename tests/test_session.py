@@ -21,7 +21,7 @@ def test_fetch_tensor_op_name_and_variable():
     with tf.Session() as sess:
         assert sess.run(init) is None  # ops give None
         got = sess.run(c)
-        assert type(got) is np.ndarray and got.dtype == np.float32
+        assert isinstance(got, np.ndarray) and got.dtype == np.float32
         np.testing.assert_array_equal(got, [1.0, 2.0])
         np.testing.assert_array_equal(sess.run("c:0"), [1.0, 2.0])
         assert sess.run("c") is None  # an op name fetches the op
@@ -105,12 +105,14 @@ def test_arithmetic_on_one_element_arrays_gives_plain_arrays():
     assert type(back) is np.ndarray and back.dtype == np.float32 and back[0] == 2.0
 
 
-def test_larger_arrays_are_plain_ndarrays():
+def test_larger_arrays_are_fetched_arrays_that_refuse_float():
     with tf.Session() as sess:
         v = sess.run(tf.constant([1.0, 2.0]))
-    assert type(v) is np.ndarray
+    assert isinstance(v, FetchedArray) and isinstance(v, np.ndarray)
     with pytest.raises(TypeError):
         float(v)
+    assert float(v[1:]) == 2.0  # a one-element part converts (tests/test_printing.py: more)
+    assert type(v + 1) is np.ndarray
 
 
 # --- fetched values never alias session state or feeds --------------------------------------

@@ -32,10 +32,20 @@ def _shape(shape: TensorShape):
                                     for d in shape.dims])
 
 
+#: The typed field of a TensorProto that holds values of each kind, as TF writes one value.
+_VALUE_FIELDS = {"float16": "half_val", "float32": "float_val", "float64": "double_val",
+                 "int64": "int64_val", "bool": "bool_val"}
+
+
 def _tensor(value: np.ndarray):
     t = proto("tensor_pb2").TensorProto(dtype=_dtype_enum(as_dtype(value.dtype)),
                                         tensor_shape=_shape(TensorShape(value.shape)))
-    if value.size <= MAX_CONST_ELEMENTS:
+    if value.size == 1:  # one value goes in its typed field (float_val: 1.0), as TF writes it
+        one = value.reshape(-1)[:1]
+        name = as_dtype(value.dtype).name
+        field = _VALUE_FIELDS.get(name, "int_val")  # the smaller integer types: int_val
+        getattr(t, field).append((one.view(np.uint16) if name == "float16" else one)[0].item())
+    elif value.size <= MAX_CONST_ELEMENTS:
         t.tensor_content = np.ascontiguousarray(value).tobytes()
     return t
 
@@ -69,8 +79,9 @@ def _input_name(t) -> str:
     return t.op.name if t.value_index == 0 else f"{t.op.name}:{t.value_index}"
 
 
-def node_def(op):
-    """The NodeDef of one op: TF type, inputs ("name", "name:k", "^control"), attrs."""
+def node_def(op, output_shapes: bool = True):
+    """The NodeDef of one op: TF type, inputs ("name", "name:k", "^control"), attrs; with
+    `output_shapes`, also the `_output_shapes` attr that puts shapes on TensorBoard's edges."""
     pb, attr_pb = proto("node_def_pb2"), proto("attr_value_pb2")
     opdef = registry.get(op.type)
     node = pb.NodeDef(name=op.name, op=opdef.exported_type)
@@ -86,10 +97,16 @@ def node_def(op):
         av = _attr(value)
         if av is not None:
             node.attr[key].CopyFrom(av)
-    if op.outputs:
+    if output_shapes and op.outputs:
         node.attr["_output_shapes"].CopyFrom(attr_pb.AttrValue(
             list=attr_pb.AttrValue.ListValue(shape=[_shape(t.shape) for t in op.outputs])))
     return node
+
+
+def node_def_text(op) -> str:
+    """The op's NodeDef in protobuf text format, attrs sorted by key: TF1's `print(op)`."""
+    from google.protobuf import text_format
+    return text_format.MessageToString(node_def(op, output_shapes=False))
 
 
 def to_graph_def(graph: Graph | None = None):

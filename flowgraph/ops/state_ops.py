@@ -7,7 +7,7 @@ from ..errors import InvalidArgumentError
 from ..graph import GraphKeys, get_default_graph, user_location
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
-from ..tensor import Tensor
+from ..tensor import Tensor, dtype_text
 from .control_flow_ops import group
 from .core import convert_to_tensor, make, make_op
 from .math_ops import install_operators
@@ -20,7 +20,9 @@ def _variable_kernel(op, runtime):
 
 register(OpDef("VariableV2", infer=lambda inputs, attrs: [(attrs["dtype"], attrs["shape"])],
                kernel=_variable_kernel, grad=NOT_DIFFERENTIABLE, stateful=True,
-               role="variable"))
+               role="variable",
+               tf_attrs=lambda op: {"container": "", "dtype": op.attrs["dtype"],
+                                    "shape": op.attrs["shape"], "shared_name": ""}))
 
 
 def _assign_infer(inputs, attrs):
@@ -232,7 +234,7 @@ class Variable:
         self._variable.set_shape(shape)
 
     def __repr__(self):
-        return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>")
+        return f"<tf.Variable '{self.name}' shape={self.shape} dtype={dtype_text(self._variable)}>"
 
     def __bool__(self):
         return self._variable.__bool__()
