@@ -21,7 +21,8 @@ class FetchedArray(np.ndarray):
     calls float() on them; NumPy >= 2 refuses float() of any array with ndim > 0. Indexing and
     slicing a FetchedArray give FetchedArray views (NumPy keeps the subclass), so whatever has
     one element converts, wherever it came from; anything larger refuses as NumPy does. The
-    results of arithmetic are plain ndarrays (or NumPy scalars) again, at NumPy's full speed.
+    results of arithmetic are plain ndarrays (or NumPy scalars) again, at NumPy's full speed,
+    except one-element results, which stay convertible ("%6.2f" % (p * 100)).
     """
 
     def __float__(self):
@@ -34,9 +35,12 @@ class FetchedArray(np.ndarray):
         return complex(self.reshape(-1)[0]) if self.size == 1 else super().__complex__()
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
-        # Results of arithmetic on a fetched value are plain arrays (or NumPy scalars) again.
+        # Results of arithmetic on a fetched value are plain arrays (or NumPy scalars) again,
+        # except results of one element, which stay convertible: "%.2f" % (prob * 100).
         out = array.view(np.ndarray) if isinstance(array, np.ndarray) else np.asarray(array)
-        return out[()] if return_scalar and out.ndim == 0 else out
+        if return_scalar and out.ndim == 0:
+            return out[()]
+        return out.view(FetchedArray) if out.size == 1 and out.ndim else out
 
     def __repr__(self):
         return repr(self.view(np.ndarray))  # prints as array([...]), like any fetched value

@@ -92,10 +92,14 @@ def test_one_element_arrays_are_real_ndarrays_that_format_as_numbers():
     assert str([v]) == "[array([0.125], dtype=float32)]"
 
 
-def test_arithmetic_on_one_element_arrays_gives_plain_arrays():
+def test_arithmetic_on_one_element_arrays_stays_convertible_and_larger_results_plain():
     with tf.Session() as sess:
         v = sess.run(tf.constant([2.0]))
-    for r in (v + 1, v * v, np.sqrt(v), -v, v - np.ones(1, np.float32)):
+        big = sess.run(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    for r in (v + 1, v * v, np.sqrt(v), -v, v - np.ones(1, np.float32), big[0, :1] * 100):
+        assert isinstance(r, np.ndarray) and r.size == 1
+        assert "%6.2f %%" % (r * 100) == "%6.2f %%" % (float(r[0]) * 100)
+    for r in (big + 1, big * big, v + np.ones(3, np.float32), big[0] * 2):
         assert type(r) is np.ndarray
     assert type(v.sum()) is np.float32 and v.sum() == 2.0
     assert type(np.mean(v)) is np.float32
