@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import flowgraph as fg
+from workloads import _tf
 
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
 
@@ -253,4 +254,8 @@ def network_workloads():
     out["LSTM step, batch 32, 28 steps, 128 units, Adam"] = {
         "flowgraph": lstm_step,
         "numpy": _with_params(lambda: lstm.step(), lambda: list(lstm.p))}
+    tf = _tf()
+    if tf is not None:  # the same programs under TensorFlow's compat.v1, when it is installed
+        out["MNIST CNN step, batch 100, Adam"]["tensorflow"] = cnn_fg(100, lib=tf)
+        out["LSTM step, batch 32, 28 steps, 128 units, Adam"]["tensorflow"] = lstm_fg(32, lib=tf)
     return out
