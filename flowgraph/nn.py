@@ -168,7 +168,9 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
                 raise ValueError(f"keep_prob/rate must be a scalar, got {t.describe()}")
         noise = _noise(x, noise_shape, seed)
         kept = cast(greater_equal(noise, drop), x.dtype)
-        return multiply(multiply(x, reciprocal(keep)), kept, name=scope[:-1] + "/")
+        out = multiply(multiply(x, reciprocal(keep)), kept, name=scope[:-1] + "/")
+        out.set_shape(x.shape)  # keep_prob is a scalar: x's shape, also when keep's is unknown
+        return out
 
 
 def _noise(x, noise_shape, seed):

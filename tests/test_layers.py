@@ -372,3 +372,9 @@ def test_collections_and_l2_loss():
     tf.add_to_collection("my_losses", tf.nn.l2_loss(t))
     (loss,) = tf.get_collection("my_losses")
     assert _values(loss)[0] == pytest.approx(12.5)
+
+
+def test_dropout_keeps_the_static_shape_with_an_unshaped_keep_prob():
+    x = tf.placeholder(tf.float32, [None, 14, 14, 32])
+    keep_prob = tf.placeholder(tf.float32)      # no shape, as TF1 course programs write it
+    assert tf.nn.dropout(x, keep_prob=keep_prob).shape.as_list() == [None, 14, 14, 32]
