@@ -227,24 +227,27 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
         return activation_fn(out) if activation_fn is not None else out
 
 
+def _pool2d(pool, default_name, inputs, kernel_size, stride, padding, data_format, scope):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    with name_scope(scope, default_name):
+        return pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
+
+
 @add_arg_scope
 def max_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
                outputs_collections=None, scope=None):
     """The maximum of each kernel_size window (stride 2 and VALID padding by default)."""
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride)
-    with name_scope(scope, "MaxPool2D"):
-        return max_pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
+    return _pool2d(max_pool, "MaxPool2D", inputs, kernel_size, stride, padding, data_format,
+                   scope)
 
 
 @add_arg_scope
 def avg_pool2d(inputs, kernel_size, stride=2, padding="VALID", data_format="NHWC",
                outputs_collections=None, scope=None):
     """The mean of each kernel_size window (stride 2 and VALID padding by default)."""
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride)
-    with name_scope(scope, "AvgPool2D"):
-        return avg_pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
+    return _pool2d(avg_pool, "AvgPool2D", inputs, kernel_size, stride, padding, data_format,
+                   scope)
 
 
 @add_arg_scope
