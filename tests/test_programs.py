@@ -368,4 +368,6 @@ def test_one_element_fetch_formats_as_a_number():
     assert "%.4f" % value == "2.5000" and "%d" % value == "2"
     assert math.isclose(float(value), 2.5)
     assert isinstance(value, np.ndarray) and value.shape == (1,) and value.dtype == np.float64
-    assert type(value * 2) is np.ndarray                 # arithmetic gives plain arrays
+    doubled = value * 2   # a one-element result of arithmetic stays convertible too
+    assert isinstance(doubled, np.ndarray) and "%.1f %%" % (doubled * 10) == "50.0 %"
+    assert type(np.asarray(value)) is np.ndarray
