@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
+from finite_diff import central_differences
 
 
 def run(fetches, feed=None):
@@ -171,13 +172,7 @@ def test_gradients_match_finite_differences_through_a_small_net():
     g, = tf.gradients(loss, [w])
     with tf.Session() as sess:
         analytic = sess.run(g, {w: W0})
-        numeric = np.zeros_like(W0)
-        eps = 1e-6
-        for i in np.ndindex(*W0.shape):
-            up, down = W0.copy(), W0.copy()
-            up[i] += eps
-            down[i] -= eps
-            numeric[i] = (sess.run(loss, {w: up}) - sess.run(loss, {w: down})) / (2 * eps)
+        numeric = central_differences(lambda v: sess.run(loss, {w: v}), W0)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-9)
 
 

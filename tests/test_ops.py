@@ -19,6 +19,7 @@ import pytest
 import flowgraph as tf
 from flowgraph import registry
 
+from finite_diff import central_differences
 from op_cases import CASES, COMPOSITES, EXEMPT, Case
 
 ALL = [c for cs in CASES.values() for c in cs]
@@ -129,15 +130,7 @@ def _wrt(c: Case):
 
 def _numeric_grad(f, values, i, eps):
     """Central differences of the scalar f(values) along every entry of values[i]."""
-    x = values[i]
-    out = np.zeros(x.shape)
-    for idx in np.ndindex(*x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        out[idx] = (f(values[:i] + [plus] + values[i + 1:]) -
-                    f(values[:i] + [minus] + values[i + 1:])) / (2 * eps)
-    return out
+    return central_differences(lambda v: f(values[:i] + [v] + values[i + 1:]), values[i], eps)
 
 
 def _check_grads(b: Built, scalar, wrt, label):
