@@ -12,8 +12,7 @@ from .ops.array_ops import shape as shape_of, stack, unstack
 from .ops.core import convert_to_tensor
 from .ops.math_ops import less, where
 from .ops.source_ops import zeros_like
-from .rnn_cell import LSTMStateTuple
-from .tensor import Tensor
+from .rnn_cell import map_state
 from .variable_scopes import variable_scope
 
 __all__ = ["dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn"]
@@ -36,15 +35,6 @@ def _batch_size(x):
     return n if n is not None else shape_of(x)[0]
 
 
-def _select(mask, new, old):
-    """new where the row's mask is true, else old (state structures alike)."""
-    if isinstance(new, Tensor):
-        return where(mask, new, old)
-    if isinstance(new, LSTMStateTuple):
-        return LSTMStateTuple(*(_select(mask, n, o) for n, o in zip(new, old)))
-    return tuple(_select(mask, n, o) for n, o in zip(new, old))
-
-
 def _unroll(cell, steps, state, sequence_length):
     """Run `cell` over the list `steps` ([batch, depth] each); returns (outputs, state)."""
     outputs = []
@@ -54,7 +44,7 @@ def _unroll(cell, steps, state, sequence_length):
         if lengths is not None:
             alive = less(t, lengths)   # [batch] bools: row still inside its sequence
             out = where(alive, out, zeros_like(out))
-            new_state = _select(alive, new_state, state)
+            new_state = map_state(lambda n, o: where(alive, n, o), new_state, state)
         outputs.append(out)
         state = new_state
     return outputs, state

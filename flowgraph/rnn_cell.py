@@ -362,7 +362,7 @@ class DropoutWrapper(RNNCell):
         output, new_state = self._cell(self._drop(convert_to_tensor(inputs), keep_in), state,
                                        scope=scope)
         if not (isinstance(keep_state, numbers.Real) and keep_state == 1.0):
-            new_state = _map(lambda s: self._drop(s, keep_state), new_state)
+            new_state = map_state(lambda s: self._drop(s, keep_state), new_state)
         return self._drop(output, keep_out), new_state
 
     @property
@@ -372,10 +372,10 @@ class DropoutWrapper(RNNCell):
     variables = weights = trainable_variables
 
 
-def _map(fn, state):
-    """`fn` applied to every tensor of a (possibly nested) state."""
+def map_state(fn, state, *others):
+    """`fn` applied to every tensor of a (possibly nested) state, and to the matching tensors
+    of `others`, states of the same structure: fn(s, *o) for each position."""
     if isinstance(state, Tensor):
-        return fn(state)
-    if isinstance(state, LSTMStateTuple):
-        return LSTMStateTuple(*(_map(fn, s) for s in state))
-    return tuple(_map(fn, s) for s in state)
+        return fn(state, *others)
+    parts = [map_state(fn, *group) for group in zip(state, *others)]
+    return LSTMStateTuple(*parts) if isinstance(state, LSTMStateTuple) else tuple(parts)
