@@ -78,7 +78,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         return out
 
 
-def _pair(value, what):
+def int_pair(value, what):
+    """An int or a pair of ints (a kernel size, strides) as a pair; `what` names it in errors."""
     if isinstance(value, numbers.Integral):
         return int(value), int(value)
     pair = tuple(int(v) for v in value)
@@ -128,9 +129,9 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     if channels is None:
         raise ValueError(f"conv2d: inputs must be 4-D with a known channel dimension, got "
                          f"{x.describe()}")
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(strides, "strides")
-    dh, dw = _pair(dilation_rate, "dilation_rate")
+    kh, kw = int_pair(kernel_size, "kernel_size")
+    sh, sw = int_pair(strides, "strides")
+    dh, dw = int_pair(dilation_rate, "dilation_rate")
     with variable_scope(name, default_name="conv2d", reuse=reuse):
         kernel = get_variable("kernel", [kh, kw, int(channels), int(filters)], dtype=x.dtype,
                               initializer=kernel_initializer, regularizer=kernel_regularizer,
@@ -166,8 +167,8 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         raise ValueError(f"conv2d_transpose: inputs must be 4-D with a known channel "
                          f"dimension, got {x.describe()}")
     channels = int(x.shape.dims[-1 if nhwc else 1])
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(strides, "strides")
+    kh, kw = int_pair(kernel_size, "kernel_size")
+    sh, sw = int_pair(strides, "strides")
     pad = _padding(padding)
     with variable_scope(name, default_name="conv2d_transpose", reuse=reuse):
         kernel = get_variable("kernel", [kh, kw, int(filters), channels], dtype=x.dtype,
@@ -197,8 +198,8 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
 def _pooling(pool, default_name, inputs, pool_size, strides, padding, data_format, name):
     x = convert_to_tensor(inputs)
     nhwc = _channels_last(data_format)
-    kh, kw = _pair(pool_size, "pool_size")
-    sh, sw = _pair(strides, "strides")
+    kh, kw = int_pair(pool_size, "pool_size")
+    sh, sw = int_pair(strides, "strides")
     with name_scope(name, default_name):
         return pool(x, _window(kh, kw, nhwc), _window(sh, sw, nhwc), _padding(padding),
                     data_format="NHWC" if nhwc else "NCHW")

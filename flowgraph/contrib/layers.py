@@ -186,10 +186,6 @@ def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_c
         return nn_dropout(x, keep_prob=keep_prob, noise_shape=noise_shape, seed=seed)
 
 
-def _pair(v):
-    return (int(v), int(v)) if isinstance(v, numbers.Integral) else tuple(int(i) for i in v)
-
-
 @add_arg_scope
 def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None,
            rate=1, activation_fn=relu, normalizer_fn=None, normalizer_params=None,
@@ -209,9 +205,9 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
     if x.shape.ndims != 4 or x.shape.dims[-1] is None:
         raise ValueError(f"contrib.layers.conv2d: inputs must be [batch, height, width, "
                          f"channels] with known channels, got {x.describe()}")
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride)
-    rh, rw = _pair(rate)
+    kh, kw = core_layers.int_pair(kernel_size, "kernel_size")
+    sh, sw = core_layers.int_pair(stride, "stride")
+    rh, rw = core_layers.int_pair(rate, "rate")
     with variable_scope(scope, default_name="Conv", reuse=reuse):
         weights = get_variable("weights", [kh, kw, int(x.shape.dims[-1]), int(num_outputs)],
                                dtype=x.dtype, initializer=weights_initializer or
@@ -228,8 +224,8 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
 
 
 def _pool2d(pool, default_name, inputs, kernel_size, stride, padding, data_format, scope):
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride)
+    kh, kw = core_layers.int_pair(kernel_size, "kernel_size")
+    sh, sw = core_layers.int_pair(stride, "stride")
     with name_scope(scope, default_name):
         return pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format)
 
