@@ -1,10 +1,15 @@
 """`train.Saver`: checkpoints of variable values, and the `checkpoint` index file.
 
 A checkpoint "<prefix>" is one file "<prefix>.npz": a zip of `.npy` arrays, one per variable,
-keyed by the variable's name ("dense/kernel"). It is written with pickling turned off, and read
-with `np.load(..., allow_pickle=False)`, so loading a checkpoint never runs code. Every file is
-written to a temporary name in the same directory, flushed to disk, then renamed over the old
-one (`os.replace`), so an interrupted save leaves the previous checkpoint and index intact.
+keyed by the variable's name ("dense/kernel"). A save_path that already ends in ".npz" names
+that file, so its prefix is the path without the suffix; every prefix `save` returns is
+therefore free of it, and both the prefix and the file's name restore. Arrays are written with
+pickling turned off; restore reads each `.npy` header first and checks its dtype, shape and
+size against the variable and the zip before any data is read, so a forged header cannot make
+it allocate, and no checkpoint ever runs code. Every file is written to a temporary name in
+the same directory, flushed to disk, given the mode the umask gives a new file, then renamed
+over the old one (`os.replace`), so an interrupted save leaves the previous checkpoint and
+index intact.
 
 Beside the checkpoints, a text file `checkpoint` (TF's format) names the latest one and the
 ones kept:
@@ -15,16 +20,19 @@ ones kept:
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tempfile
 import time
 import zipfile
+import zlib
 from typing import List, NamedTuple, Optional
 
 import numpy as np
 
 from .errors import DataLossError, InvalidArgumentError, NotFoundError
+from .fileio import new_file_mode
 from .ops.state_ops import Variable, global_variables
 from .shapes import fmt
 
@@ -69,8 +77,9 @@ class Saver:
 
     def recover_last_checkpoints(self, checkpoint_paths):
         """Adopt existing checkpoints (e.g. from get_checkpoint_state) as this Saver's own, so
-        that max_to_keep counts and deletes them too."""
-        self._last = [(p, time.time()) for p in checkpoint_paths]
+        that max_to_keep counts and deletes them too. A path may name the data file
+        ("m-1.npz"): it is kept as its prefix, so that the right file is deleted."""
+        self._last = [(_prefix_on_disk(p), time.time()) for p in checkpoint_paths]
 
     def set_last_checkpoints(self, last_checkpoints):
         self.recover_last_checkpoints(last_checkpoints)
@@ -80,71 +89,95 @@ class Saver:
              strip_default_attrs=False, save_debug_info=False) -> str:
         """Write the variables' values in `sess`; returns the checkpoint's prefix.
 
-        With global_step (an int, or a tensor/variable read in sess) the prefix is
-        "<save_path>-<step>". The `checkpoint` index in the same directory is updated.
+        save_path is a prefix such as "ckpt/model"; one ending in ".npz" names the data file,
+        and the prefix is save_path without it. With global_step (an int, or a
+        tensor/variable read in sess) the prefix is "<prefix>-<step>". The `checkpoint`
+        index in the same directory is updated.
         """
         latest_filename = latest_filename or CHECKPOINT_FILENAME
         if os.path.split(latest_filename)[0]:
             raise ValueError("'latest_filename' must not contain path components")
+        prefix = _save_prefix(save_path)
         if global_step is not None:
-            if not isinstance(global_step, (int, np.integer)):
-                global_step = int(sess.run(global_step))
-            step = f"{int(global_step):08d}" if self._pad_step_number else str(int(global_step))
-            prefix = f"{save_path}-{step}"
-        else:
-            prefix = os.fspath(save_path)
+            prefix = f"{prefix}-{self._step_text(sess, global_step)}"
         save_dir = os.path.dirname(prefix) or "."
         if not os.path.isdir(save_dir):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        if write_state and latest_filename == os.path.basename(prefix) + DATA_SUFFIX:
+            raise ValueError(f"latest_filename {latest_filename!r} is the name of the "
+                             f"checkpoint's data file {prefix + DATA_SUFFIX}: the index would "
+                             f"overwrite it")
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
         arrays = {n: np.asarray(v) for n, v in zip(names, values)}
         _atomic_write(prefix + DATA_SUFFIX, lambda f: _write_arrays(f, arrays))
         if write_state:
-            last = [(p, t) for p, t in self._last if p != prefix] + [(prefix, time.time())]
-            keep = len(last) if not self._max_to_keep else self._max_to_keep
-            dropped, last = last[:-keep], last[-keep:]
-            update_checkpoint_state(save_dir, prefix,
-                                    [p for p, _ in last] if self._max_to_keep else [prefix],
-                                    latest_filename)
-            if self._max_to_keep:
-                self._last = last
-            for old, _ in dropped:  # only once the index no longer names them
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(old + DATA_SUFFIX)
+            self._record(prefix, save_dir, latest_filename)
         return prefix
 
-    def restore(self, sess, save_path):
-        """Load every variable of this Saver from checkpoint `save_path` (a prefix).
+    def _step_text(self, sess, global_step) -> str:
+        if not isinstance(global_step, (int, np.integer)):
+            global_step = int(sess.run(global_step))
+        return f"{int(global_step):08d}" if self._pad_step_number else str(int(global_step))
 
-        Checks all variables first and changes nothing on an error: NotFoundError for a
-        variable missing from the checkpoint, InvalidArgumentError for a dtype or shape that
-        differs; each names the variable.
+    def _record(self, prefix, save_dir, latest_filename):
+        """Name `prefix` in the index as the newest checkpoint; past max_to_keep, delete the
+        oldest, only once the index no longer names them. Paths compare as absolute paths:
+        one checkpoint spelled two ways ("m-1", "/abs/m-1") is listed once, and a file that
+        is kept under one spelling is never deleted under the other."""
+        key = _path_key(prefix)
+        last = [(p, t) for p, t in self._last if _path_key(p) != key] + [(prefix, time.time())]
+        keep = len(last) if not self._max_to_keep else self._max_to_keep
+        dropped, last = last[:-keep], last[-keep:]
+        update_checkpoint_state(save_dir, prefix,
+                                [p for p, _ in last] if self._max_to_keep else [prefix],
+                                latest_filename)
+        if self._max_to_keep:
+            self._last = last
+        kept = {_path_key(p) for p, _ in last}
+        for old, _ in dropped:
+            if _path_key(old) not in kept:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(old + DATA_SUFFIX)
+
+    def restore(self, sess, save_path):
+        """Load every variable of this Saver from checkpoint `save_path` (a prefix, or the
+        prefix's ".npz" file).
+
+        Checks all variables first, from the arrays' headers alone, and changes nothing on an
+        error: NotFoundError for a variable missing from the checkpoint, InvalidArgumentError
+        for a dtype or shape that differs, DataLossError for a file that contradicts itself
+        (a forged or damaged header, a truncated array); each names the variable.
         """
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        path = _data_path(save_path)
-        if not os.path.isfile(path):
-            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
-        arrays = _read_arrays(path)
-        for name, var in self._vars.items():
-            if name not in arrays:
-                raise NotFoundError(None, None, f"Key {name} not found in checkpoint {save_path} "
-                                                f"(restoring variable '{var.op.name}'); the "
-                                                f"checkpoint holds {_listing(arrays)}")
-            arr = arrays[name]
-            if arr.dtype != var.dtype.np_dtype:
-                raise InvalidArgumentError(
-                    None, None, f"Restoring variable '{name}' from checkpoint {save_path}: "
-                                f"expected dtype {var.dtype.name} does not equal the "
-                                f"checkpoint's dtype {arr.dtype}")
-            if not var.shape.is_compatible_with(arr.shape):
-                raise InvalidArgumentError(
-                    None, None, f"Restoring variable '{name}' from checkpoint {save_path}: "
-                                f"Assign requires shapes of both tensors to match. lhs shape= "
-                                f"{fmt(var.shape)} rhs shape= {fmt(arr.shape)}")
+        path = _data_file(save_path)
+        if path is None:
+            hint = (f" (a directory: tf.train.latest_checkpoint({os.fspath(save_path)!r}) "
+                    f"names its newest checkpoint)" if os.path.isdir(save_path) else "")
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}{hint}")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = self._checked_members(zf, path)
+                arrays = {name: _read_member(zf, info, _where(name, path))
+                          for name, info in members.items()}
+        except _READ_ERRORS as e:
+            raise DataLossError(None, None, f"Unable to read checkpoint {path}: "
+                                            f"{type(e).__name__}: {e}") from None
         for name, var in self._vars.items():
             var.load(arrays[name], sess)
+
+    def _checked_members(self, zf, path) -> dict:
+        """{name: zip member} for every variable, each checked before any data is read."""
+        members = {info.filename[:-len(".npy")]: info for info in zf.infolist()
+                   if info.filename.endswith(".npy")}
+        for name, var in self._vars.items():
+            if name not in members:
+                raise NotFoundError(None, None, f"Key {name} not found in checkpoint {path} "
+                                                f"(restoring variable '{var.op.name}'); the "
+                                                f"checkpoint holds {_listing(members)}")
+            _check_member(name, var, zf, members[name], path)
+        return {name: members[name] for name in self._vars}
 
 
 def _var_map(var_list) -> dict:
@@ -164,14 +197,55 @@ def _var_map(var_list) -> dict:
     return out
 
 
-def _data_path(save_path) -> str:
-    save_path = os.fspath(save_path)
-    return save_path if save_path.endswith(DATA_SUFFIX) else save_path + DATA_SUFFIX
+# --- checkpoint paths ----------------------------------------------------------------------
+def _save_prefix(save_path) -> str:
+    """The prefix `save_path` names for saving: without any ".npz" (that names the data
+    file, which gets it back, so "m.npz" is not written as "m.npz.npz"), and never a
+    directory alone, which would write a hidden ".npz" and an index naming the directory."""
+    path = os.fspath(save_path)
+    prefix = path
+    while prefix.endswith(DATA_SUFFIX):
+        prefix = prefix[:-len(DATA_SUFFIX)]
+    if os.path.basename(prefix) in ("", ".", "..") or os.path.isdir(path):
+        raise ValueError(f"save_path {path!r} names a directory, not a checkpoint prefix: give "
+                         f"a directory and a file name prefix, e.g. 'ckpt/model' (which writes "
+                         f"ckpt/model.npz and the index ckpt/checkpoint)")
+    return prefix
+
+
+def _data_file(save_path) -> Optional[str]:
+    """The data file of checkpoint `save_path`, or None where there is none: "<prefix>.npz";
+    or, for a path ending in ".npz", that file itself, else "<path>.npz" (as earlier
+    versions wrote save(sess, "m.npz")). Prefixes that save returns never end in ".npz", so
+    each names one file."""
+    path = os.fspath(save_path)
+    candidates = [path, path + DATA_SUFFIX] if path.endswith(DATA_SUFFIX) else [path + DATA_SUFFIX]
+    return next((c for c in candidates if os.path.isfile(c)), None)
+
+
+def _prefix_on_disk(path) -> str:
+    """The prefix whose "<prefix>.npz" is the data file `path` names (`path` if none is)."""
+    found = _data_file(path)
+    return found[:-len(DATA_SUFFIX)] if found else os.fspath(path)
+
+
+def _path_key(path) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def _listing(arrays) -> str:
     names = sorted(arrays)
     return ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+
+
+# --- the .npz data file --------------------------------------------------------------------
+# What a damaged or forged zip makes zipfile and numpy raise (RuntimeError: an encrypted
+# member; NotImplementedError: an unknown compression; zlib.error: broken deflate data).
+_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+                zlib.error, NotImplementedError, RuntimeError)
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+_DEFLATE_MAX_RATIO = 1032  # deflate expands one byte into at most this many
 
 
 def _write_arrays(f, arrays):
@@ -182,21 +256,89 @@ def _write_arrays(f, arrays):
                 np.lib.format.write_array(member, np.asarray(arr), allow_pickle=False)
 
 
-def _read_arrays(path) -> dict:
+def _check_member(name, var, zf, info, path):
+    """Raise unless zip member `info` holds an array `var` can take, judged from the zip's
+    entry and the .npy header alone: DataLossError where the file contradicts itself,
+    InvalidArgumentError where it is sound but does not fit the variable."""
+    where = _where(name, path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise DataLossError(None, None, f"Unable to read checkpoint {path}: "
-                                        f"{type(e).__name__}: {e}") from None
+        shape, dtype, size = _header(zf, info)
+    except _READ_ERRORS as e:
+        raise _corrupt(where, e) from None
+    problem = _corruption(info, shape, dtype, size, os.path.getsize(path))
+    if problem:
+        raise DataLossError(None, None, f"{where}: the file is corrupt: its header declares "
+                                        f"shape {fmt(shape)} of {dtype}, but {problem} (the "
+                                        f"variable's shape is {fmt(var.shape)})")
+    if dtype != var.dtype.np_dtype:
+        raise InvalidArgumentError(
+            None, None, f"{where}: expected dtype {var.dtype.name} does not equal the "
+                        f"checkpoint's dtype {dtype}")
+    if not var.shape.is_compatible_with(shape):
+        raise InvalidArgumentError(
+            None, None, f"{where}: Assign requires shapes of both tensors to match. lhs shape= "
+                        f"{fmt(var.shape)} rhs shape= {fmt(shape)}")
+
+
+def _header(zf, info):
+    """(shape, dtype, bytes after the header) of a .npy member, reading only its header."""
+    with zf.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in _HEADER_READERS:
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
+        shape, _, dtype = _HEADER_READERS[version](f)
+        return shape, dtype, info.file_size - f.tell()
+
+
+def _corruption(info, shape, dtype, size, archive_size) -> Optional[str]:
+    """Why a member's header and zip entry cannot both be true, or None. Both are easy to
+    forge, and numpy allocates what they declare before it finds the data missing."""
+    if dtype.hasobject:
+        return "Python objects need pickle, which a checkpoint never holds"
+    if any(d < 0 for d in shape):
+        return "a dimension is negative"
+    declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    if declared != size:
+        return f"that is {declared} bytes and the file holds {size}"
+    # the most bytes the stored ones can stand for (1024: deflate's fixed overhead, with
+    # room to spare); other compressions have no such bound
+    most = {zipfile.ZIP_STORED: info.compress_size,
+            zipfile.ZIP_DEFLATED: info.compress_size * _DEFLATE_MAX_RATIO + 1024}
+    most = most.get(info.compress_type, info.file_size)
+    if info.compress_size > archive_size or info.file_size > most:
+        return (f"its zip entry claims {info.file_size} bytes made of {info.compress_size} "
+                f"in a file of {archive_size}")
+    return None
+
+
+def _read_member(zf, info, where):
+    """The array of a member that _check_member accepted."""
+    try:
+        with zf.open(info) as f:
+            array = np.lib.format.read_array(f, allow_pickle=False)
+            f.read()  # reaching the member's end is when zipfile checks its CRC
+    except _READ_ERRORS as e:
+        raise _corrupt(where, e) from None
+    return array
+
+
+def _where(name, path) -> str:
+    return f"Restoring variable '{name}' from checkpoint {path}"
+
+
+def _corrupt(where, e) -> DataLossError:
+    return DataLossError(None, None, f"{where}: the file is corrupt: {type(e).__name__}: {e}")
 
 
 def _atomic_write(path, write):
-    """Write `path` through a temporary file in the same directory and a rename."""
+    """Write `path` through a temporary file in the same directory and a rename. mkstemp
+    makes the file 0600 whatever the umask; it gets the mode a new file would (0644 under
+    umask 022), as TF's checkpoints have."""
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
+        os.chmod(tmp, new_file_mode())
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -262,8 +404,8 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None) -> Optional[Check
 
 
 def checkpoint_exists(checkpoint_prefix) -> bool:
-    """Whether a checkpoint with this prefix is on disk."""
-    return os.path.isfile(_data_path(checkpoint_prefix))
+    """Whether a checkpoint with this prefix (or this ".npz" file) is on disk."""
+    return _data_file(checkpoint_prefix) is not None
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None) -> Optional[str]:

@@ -18,6 +18,8 @@ import sys
 import tempfile
 from typing import Optional, Sequence
 
+from ..fileio import new_file_mode
+
 #: Seconds to wait for the server to answer (or to send more bytes) before giving up.
 TIMEOUT_S = 60
 _CHUNK = 1 << 16
@@ -130,6 +132,7 @@ def _save(response, path: str, label: Optional[str]) -> int:
                                      dir=os.path.dirname(path) or ".")
     done, bar = 0, _Bar(label, total)
     try:
+        os.chmod(temporary, new_file_mode())  # mkstemp's 0600 would ignore the umask
         with os.fdopen(fd, "wb") as out, contextlib.closing(bar):
             while chunk := response.read(_CHUNK):
                 out.write(chunk)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import gzip
-import os
 
 import numpy as np
 
