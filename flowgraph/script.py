@@ -6,20 +6,30 @@ While the script runs, `import tensorflow`, `import tensorflow.compat.v1` and
 `tf.compat.v1` give flowgraph, `tensorflow.contrib.layers`, `.rnn` and `.seq2seq` give
 `flowgraph.contrib`'s, and `from tensorflow.examples.tutorials.mnist import input_data` gives
 `flowgraph.datasets.mnist`, so an unmodified TF1 script runs; NumPy prints its scalars as
-TF1-era NumPy did (`[1.0, 2.0]`, not `[np.float32(1.0), np.float32(2.0)]`). An uncaught
-exception is reported in a few lines: the traceback cut down to the user's own frames, then
-`ErrorType: message` (flowgraph's own messages already name the op and where it was made).
+TF1-era NumPy did (`[1.0, 2.0]`, not `[np.float32(1.0), np.float32(2.0)]`). Python processes
+the script starts (multiprocessing's spawn and forkserver workers, `subprocess` running
+`python`) get the same aliases, through a `sitecustomize` module on $PYTHONPATH (see
+`_child_aliases`). An uncaught exception is reported in a few lines: the traceback cut down
+to the user's own frames, then `ErrorType: message` (flowgraph's own messages already name
+the op and where it was made), after the exceptions it was raised from or while handling,
+as Python shows them.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.machinery
+import importlib.util
+import io
 import os
 import runpy
+import shutil
 import site
 import sys
 import sysconfig
+import tempfile
 import traceback
+import zipfile
 from types import ModuleType
 from typing import Iterator, Sequence
 
@@ -75,6 +85,95 @@ def _stand_in(name: str, **attributes) -> ModuleType:
     return module
 
 
+def install_aliases() -> None:
+    """Make flowgraph importable as TensorFlow 1.x in this process, with TF1-era NumPy
+    printing, for good: what a Python process started by an aliased script runs (through
+    the sitecustomize `_child_aliases` writes) when it first imports `tensorflow`."""
+    sys.modules.update(alias_modules())
+    if NUMPY_2:
+        np.set_printoptions(legacy="1.25")
+
+
+#: The sitecustomize module that `flowgraph run` puts on $PYTHONPATH (see `_child_aliases`).
+#: It imports nothing heavy: only an import of one of ALIASES imports flowgraph, so Python
+#: children that never import tensorflow start as fast as before.
+_CHILD_SITECUSTOMIZE = """\
+# Written by `flowgraph run` (flowgraph/script.py): a Python process started by the script
+# imports flowgraph as tensorflow, as the script does.
+import importlib.machinery, importlib.util, os, sys
+
+class _FlowgraphAliases:
+    names = frozenset(%(aliases)r)
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.names and importlib.util.find_spec("flowgraph") is not None:
+            return importlib.machinery.ModuleSpec(name, self)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        # Puts flowgraph in sys.modules under every alias; the import then returns that.
+        from flowgraph.script import install_aliases
+        install_aliases()
+
+sys.meta_path.insert(0, _FlowgraphAliases())
+
+# Run the sitecustomize this one hides (a distribution's or a virtual environment's), if any.
+_here = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.machinery.PathFinder.find_spec(
+    "sitecustomize", [p for p in sys.path if os.path.abspath(p or os.curdir) != _here])
+if _spec is not None and _spec.loader is not None:
+    _hidden = importlib.util.module_from_spec(_spec)
+    sys.modules["sitecustomize"] = _hidden
+    _spec.loader.exec_module(_hidden)
+"""
+
+
+@contextlib.contextmanager
+def _child_aliases(alias: bool) -> Iterator[None]:
+    """With `alias`, Python processes started in the block import flowgraph as tensorflow.
+
+    multiprocessing's spawn and forkserver start methods (the default on macOS and Windows,
+    and on Linux from Python 3.14) start a fresh interpreter that imports the script again
+    as `__mp_main__`, so its `import tensorflow` must work there before any of the script's
+    code runs. The one hook every fresh interpreter runs first, whatever starts it, is the
+    `sitecustomize` module that `site` imports at start-up: one is written into a temporary
+    folder put first on $PYTHONPATH (inherited by children, restored after the block). It
+    also covers `subprocess` running `python` and ProcessPoolExecutor, where rewriting
+    multiprocessing's preparation data (a `__spec__` that names a flowgraph module for the
+    child to import instead of the script) would cover multiprocessing only, through its
+    internals.
+    """
+    folder = _write_child_sitecustomize() if alias else None
+    if folder is None:
+        yield
+        return
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([folder, *filter(None, [saved])])
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_child_sitecustomize() -> str | None:
+    """A new temporary folder holding the children's sitecustomize; None where none can be
+    written (the script still runs; only its Python children lack the aliases)."""
+    try:
+        folder = tempfile.mkdtemp(prefix="flowgraph-run-")
+        with open(os.path.join(folder, "sitecustomize.py"), "w", encoding="utf-8") as f:
+            f.write(_CHILD_SITECUSTOMIZE % {"aliases": tuple(ALIASES)})
+    except OSError:
+        return None
+    return folder
+
+
 @contextlib.contextmanager
 def _patched(path: str, args: Sequence[str], alias: bool) -> Iterator[None]:
     """sys.argv, sys.path[0], (with alias) sys.modules and NumPy's print options set for the
@@ -113,9 +212,10 @@ def run_script(path: str, args: Sequence[str] = (), alias: bool = True,
     """Run the Python file at `path` as `__main__` with `sys.argv = [path, *args]`.
 
     The working directory is left as it is; sys.path[0] is the script's folder. With
-    `alias`, flowgraph is importable as `tensorflow` and `tensorflow.compat.v1`. With
-    `logdir`, the graph of each session the script makes is logged for TensorBoard in a run
-    folder under `logdir` (see `flowgraph.export.autolog`), and one line on stderr says so.
+    `alias`, flowgraph is importable as `tensorflow` and `tensorflow.compat.v1`, also in the
+    Python processes the script starts (`_child_aliases`). With `logdir`, each graph the
+    script's sessions run is logged for TensorBoard, as it is at the end, in a run folder
+    under `logdir` (see `flowgraph.export.autolog`), and one line on stderr says so.
     With `device` ("cpu", "gpu", "gpu:1"), sessions the script makes without naming a device
     run there: $FLOWGRAPH_DEVICE is set while the script runs, and restored after.
 
@@ -132,7 +232,7 @@ def run_script(path: str, args: Sequence[str] = (), alias: bool = True,
     if logdir is not None:
         autolog.enable(logdir, path)
     try:
-        with _device_env(device):
+        with _device_env(device), _child_aliases(alias):
             return _run(path, args, alias)
     finally:
         if logdir is not None:
@@ -162,7 +262,7 @@ def _device_env(device: str | None) -> Iterator[None]:
 def _run(path: str, args: Sequence[str], alias: bool) -> int:
     try:
         with _patched(path, args, alias):
-            runpy.run_path(path, run_name="__main__")
+            _run_as_main(path)
     except SystemExit as e:
         return _exit_status(e.code)
     except KeyboardInterrupt:
@@ -176,6 +276,36 @@ def _run(path: str, args: Sequence[str], alias: bool) -> int:
         return 1
     _flush()
     return 0
+
+
+def _run_as_main(path: str) -> None:
+    """Run the file at `path` as `python path` does: as a fresh module `__main__`, which is
+    sys.modules["__main__"] while it runs, whose __file__ is absolute (as since Python 3.9)
+    while sys.argv[0] stays as given.
+
+    multiprocessing's spawn and forkserver children import the script again from
+    `__main__.__file__`; a relative one would be taken from the folder multiprocessing was
+    first imported in (runpy.run_path gives the path as given, and sets sys.argv[0] to
+    whatever path it gets). The code keeps the path as given for its file name, so error
+    reports and "defined at" locations stay as short as the command line was. A zip
+    application or a compiled file is left to runpy, as before.
+    """
+    filename = os.path.abspath(path)
+    with io.open_code(filename) as f:
+        source = f.read()
+    if source[:4] == importlib.util.MAGIC_NUMBER or zipfile.is_zipfile(filename):
+        runpy.run_path(path, run_name="__main__")  # a compiled file or a zip application
+        return
+    code = compile(source, path, "exec", dont_inherit=True)
+    main = ModuleType("__main__")
+    main.__file__ = filename
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def _exit_status(code) -> int:
@@ -217,8 +347,15 @@ def is_user_file(filename: str) -> bool:
     return not real.startswith(_library_dirs())
 
 
+#: What Python prints between an exception and the one raised from it, or while handling it.
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
 def format_user_error(exc: BaseException) -> str:
-    """A concise report of an uncaught exception: the user's frames, then `Type: message`.
+    """A concise report of an uncaught exception: the user's frames, then `Type: message`,
+    after the exceptions it was raised from (`raise X from e`) or while handling, each so
+    reported, as Python chains them.
 
     Example of the result:
         Traceback (most recent call last; your code only):
@@ -226,6 +363,29 @@ def format_user_error(exc: BaseException) -> str:
             sess.run(y)
         InvalidArgumentError: You must feed a value for placeholder tensor 'x' ...
     """
+    return "".join(_format_one(e) + joiner for e, joiner in _chain(exc))
+
+
+def _chain(exc: BaseException) -> list:
+    """(exception, the line Python prints after it) for `exc` and the exceptions before it,
+    oldest first: `__cause__`, else `__context__` unless suppressed (`raise X from None`)."""
+    links, seen = [(exc, "")], {id(exc)}
+    while True:
+        if exc.__cause__ is not None:
+            exc, joiner = exc.__cause__, _CAUSE
+        elif exc.__context__ is not None and not exc.__suppress_context__:
+            exc, joiner = exc.__context__, _CONTEXT
+        else:
+            break
+        if id(exc) in seen:  # a cycle (an exception re-raised while handling itself)
+            break
+        seen.add(id(exc))
+        links.append((exc, joiner))
+    return links[::-1]
+
+
+def _format_one(exc: BaseException) -> str:
+    """One exception's report: its user frames, if any, then `Type: message` and notes."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_user_file(f.filename)]
     lines = []
     if frames:

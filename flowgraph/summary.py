@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import threading
 import time
 import warnings
 import weakref
@@ -52,10 +53,11 @@ class FileWriter:
 
     Args: logdir (created if missing), graph (a Graph, e.g. `sess.graph`, or a GraphDef
     protobuf: written and flushed at once), max_queue (accepted for TF1 compatibility: events
-    are written as they come, without a queue or thread), flush_secs (adding an event this
-    long after the last flush flushes the file; so do flush(), close(), dropping the writer
-    and interpreter exit), filename_suffix (default ".<pid>.<counter>": two writers on one
-    logdir never share a file).
+    are written as they come, without a queue), flush_secs (as in TF1, the first event is on
+    disk at once and later ones at most this many seconds after they were added: a timer
+    thread flushes them even when nothing more is added; so do flush(), close(), dropping
+    the writer and interpreter exit), filename_suffix (default ".<pid>.<counter>": two
+    writers on one logdir never share a file).
     Example: `tf.summary.FileWriter("log_dir", graph=sess.graph)`.
     """
 
@@ -64,6 +66,8 @@ class FileWriter:
         self._logdir = os.fspath(logdir)
         self._flush_secs = flush_secs
         self._suffix = filename_suffix
+        self._lock = threading.RLock()  # the flush timer's thread flushes too
+        self._timer = None
         self._closed = True
         self._warned_closed = False
         self.reopen()
@@ -83,7 +87,8 @@ class FileWriter:
         if suffix is None:  # TensorBoard reads files in name order: pad to keep creation order
             suffix = f".{os.getpid()}.{next(_FILE_IDS):06d}"
         self._events = EventsWriter(os.path.join(self._logdir, "events"), suffix)
-        self._last_flush = time.time()
+        self._events.flush()  # the file's version record: TensorBoard sees the run at once
+        self._next_flush = 0.0  # as in TF1: the first event added is flushed at once
         self._closed = False
         _OPEN_WRITERS.add(self)
 
@@ -97,9 +102,23 @@ class FileWriter:
             return
         if not event.wall_time:
             event.wall_time = time.time()
-        self._events.write_event(event)
-        if time.time() - self._last_flush >= self._flush_secs:
-            self.flush()
+        with self._lock:
+            self._events.write_event(event)
+            if time.time() >= self._next_flush:
+                self.flush()
+            else:
+                self._flush_later()
+
+    def _flush_later(self):
+        """Make sure a timer flushes the file when the flush_secs since the last flush are up,
+        so an event reaches the disk even if the program adds nothing more for hours (or is
+        killed). The timer holds the writer weakly: a dropped writer still closes at once."""
+        if self._timer is not None and self._timer.is_alive():
+            return  # (is_alive is also False in a forked child, where the thread is gone)
+        self._timer = threading.Timer(max(0.0, self._next_flush - time.time()),
+                                      _flush_if_alive, (weakref.ref(self),))
+        self._timer.daemon = True  # never keeps the interpreter from exiting
+        self._timer.start()
 
     def add_summary(self, summary, global_step=None):
         """Write a Summary: the bytes a summary op returns, or a Summary protobuf."""
@@ -133,16 +152,21 @@ class FileWriter:
 
     def flush(self):
         """Push every event added so far to the disk."""
-        if not self._closed:
-            self._events.flush()
-            self._last_flush = time.time()
+        with self._lock:
+            if not self._closed:
+                self._events.flush()
+                self._next_flush = time.time() + self._flush_secs
 
     def close(self):
         """Flush and close the event file; `reopen()` starts a new one."""
-        if not self._closed:
-            self._events.close()
-            self._closed = True
-            _OPEN_WRITERS.discard(self)
+        with self._lock:
+            if not self._closed:
+                self._events.close()
+                self._closed = True
+                _OPEN_WRITERS.discard(self)
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
     def __enter__(self):
         return self
@@ -155,6 +179,16 @@ class FileWriter:
         try:
             self.close()
         except Exception:
+            pass
+
+
+def _flush_if_alive(writer_ref):
+    """The flush timer's work: flush the writer unless it has been dropped meanwhile."""
+    writer = writer_ref()
+    if writer is not None:
+        try:
+            writer.flush()
+        except Exception:  # a log file must never fail the program from a background thread
             pass
 
 
