@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import registry
-from .errors import InvalidArgumentError, OpError, op_error
+from .errors import InvalidArgumentError, OpError, ResourceExhaustedError, op_error
 from .shapes import fmt
 
 #: The environment variable choosing the executor of new plans: "generated" (the default) or
@@ -61,6 +61,10 @@ def step_error(op, inputs: Sequence, exc: BaseException) -> OpError:
         # a kernel's own OpError: add the op and the user's line that created it
         return op_error(type(exc), exc.op if exc.op is not None else op, exc.message)
     shapes = ", ".join(fmt(getattr(value, "shape", ())) for value in inputs)
+    if isinstance(exc, MemoryError):  # NumPy's and CuPy's out-of-memory errors both are
+        return op_error(ResourceExhaustedError, op,
+                        f"OOM when computing {op.type} op '{op.name}' on inputs of shapes "
+                        f"[{shapes}]: {exc}")
     return op_error(InvalidArgumentError, op,
                     f"{op.type} op '{op.name}' failed on inputs of shapes [{shapes}]: "
                     f"{type(exc).__name__}: {exc}")

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import initializers
 from .graph import get_default_graph
 from .ops import training_ops
 from .ops.array_ops import shape as array_shape
 from .ops.control_flow_ops import group
 from .ops.core import convert_to_tensor
 from .ops.math_ops import cast
-from .ops.source_ops import fill
+from .ops.source_ops import fill, filled
 from .ops.state_ops import Variable, assign
 from .optimizer import Optimizer
 
@@ -71,8 +70,8 @@ class SlotOptimizer(Optimizer):
             g = var.graph
             shape = var.shape
             if shape.is_fully_defined():
-                value = lambda: initializers.constant_initializer(fill_value)(  # noqa: E731
-                    shape.as_list(), dtype=var.dtype)
+                value = lambda: filled(shape.as_list(), fill_value, var.dtype,  # noqa: E731
+                                       name="Const")
             else:  # the shape is known only once the variable's initial value is computed
                 value = lambda: fill(array_shape(var.initial_value),  # noqa: E731
                                      np.asarray(fill_value, var.dtype.np_dtype))

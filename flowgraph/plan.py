@@ -129,8 +129,8 @@ def fold_constants(order: list, fed: frozenset, runtime) -> dict:
     xp, folded = runtime.xp, {}
     for op in order:
         opdef = registry.get(op.type)
-        if not _foldable(op, opdef, fed):
-            continue
+        if not _foldable(op, opdef, fed) or (op.outputs[0].shape.num_elements() or 0) > FOLD_LIMIT:
+            continue  # (a large result is never computed here only to be dropped)
         if opdef.shape_only and all(t.shape.is_fully_defined() for t in op.inputs):
             args = [xp.zeros(t.shape.dims, dtype=t.dtype.np_dtype) for t in op.inputs]
         elif all(t in folded for t in op.inputs):

@@ -40,6 +40,8 @@ class OpDef:
     pass_through: the output is the first input's value itself (Identity): plans copy the
         reference instead of calling a kernel.
     role: one of ROLES, or None for an ordinary op.
+    fresh: the kernel always returns a new array that nothing else holds (fills, random
+        draws; ufunc kernels are fresh by nature): an Assign may keep it without a copy.
     tf_type: TensorFlow's name for the op in exported GraphDefs (default: the op's own name).
     tf_attrs(op) -> dict: the attrs of its exported NodeDef, where TF's differ from `op.attrs`.
     """
@@ -54,6 +56,7 @@ class OpDef:
     shape_only: bool = False
     pass_through: bool = False
     role: Optional[str] = None
+    fresh: bool = False
     tf_type: Optional[str] = None
     tf_attrs: Optional[Callable] = None
     where: str = field(default="", compare=False)
@@ -65,6 +68,11 @@ class OpDef:
             raise ValueError(f"OpDef {self.name!r}: give a gradient rule or NOT_DIFFERENTIABLE")
         if self.role is not None and self.role not in ROLES:
             raise ValueError(f"OpDef {self.name!r}: role {self.role!r} is not one of {ROLES}")
+
+    @property
+    def fresh_output(self) -> bool:
+        """Whether the op's output is always a new array (see `fresh`)."""
+        return self.fresh or getattr(self.forward, "ufunc", None) is not None
 
     @property
     def exported_type(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import threading
 
 import numpy as np
 
@@ -73,6 +74,21 @@ class Runtime:
         self.to_device = backend.to_device
         self.variables: dict = {}
         self._rngs: dict = {}
+        self._locks: dict = {}
+        self._locks_guard = threading.Lock()
+
+    def update_lock(self, ops):
+        """The lock an op updating the variables `ops` holds from reading their values to
+        writing the new ones, so concurrent runs (TF1 programs run input and evaluation
+        threads beside training) never lose an update: a `threading.Lock` for one variable,
+        for several their locks taken in one fixed order (by name), so two updates of
+        overlapping variables cannot deadlock."""
+        locks = [self._lock(op) for op in sorted(ops, key=lambda op: op.name)]
+        return locks[0] if len(locks) == 1 else _Locks(locks)
+
+    def _lock(self, op):
+        with self._locks_guard:
+            return self._locks.setdefault(op, threading.Lock())
 
     def variable_reader(self, op):
         store = self.variables
@@ -104,6 +120,21 @@ class Runtime:
             seq = np.random.SeedSequence(None if s1 is None else [s1 & 0xFFFFFFFF, s2 & 0xFFFFFFFF])
             self._rngs[op] = np.random.Generator(np.random.PCG64(seq))
         return self._rngs[op]
+
+
+class _Locks:
+    """Several locks taken as one, in the given order, released in reverse."""
+
+    def __init__(self, locks):
+        self.locks = locks
+
+    def __enter__(self):
+        for lock in self.locks:
+            lock.acquire()
+
+    def __exit__(self, *exc):
+        for lock in reversed(self.locks):
+            lock.release()
 
 
 def _feed_converter(t: Tensor, protect: bool = True):

@@ -2,6 +2,7 @@
 runtime.py, the default session in default_session.py)."""
 from __future__ import annotations
 
+import collections
 import warnings
 
 import numpy as np
@@ -28,6 +29,16 @@ def _on_device(run_plan, backend):
             synchronize()
         return results
     return run
+
+
+def _structure_key(fetches):
+    """A hashable key for a fetch structure that keeps the type of every list and tuple in
+    it: equal tuples of tensors in two namedtuple types (or a list and a tuple) are different
+    structures and must not share a prepared run. Dicts make it unhashable (not cached)."""
+    if isinstance(fetches, (list, tuple)):
+        return (type(fetches),) + tuple(
+            _structure_key(f) if isinstance(f, (list, tuple)) else f for f in fetches)
+    return fetches
 
 
 #: Callables `hook(session, event)` told of each session's "created" and "closed" events
@@ -63,7 +74,7 @@ class Session:
         self._programs: dict = {}   # the same keys -> the plan's executable
         self._prepared: dict = {}   # (fetches, feed keys) -> a run with lookups done
         self._seen_version = -1
-        self._growth_streak = 0
+        self._growth_sites: collections.Counter = collections.Counter()
         self._warned_growth = False
         self._converters: dict = {}
         self._closed = False
@@ -94,11 +105,8 @@ class Session:
                                f"{user_location()}).")
         if len(self._graph._ops) != self._seen_version:
             self._note_growth()
-        elif self._growth_streak:
-            self._growth_streak = 0
         feed_keys = tuple(feed_dict) if feed_dict else ()
-        kind = type(fetches)
-        key = ((kind,) + tuple(fetches) if kind is list or kind is tuple else fetches, feed_keys)
+        key = (_structure_key(fetches), feed_keys)
         try:
             prepared = self._prepared.get(key)
         except TypeError:  # an unhashable fetch structure: nested lists, dicts
@@ -109,23 +117,31 @@ class Session:
                 self._prepared[key] = prepared
         return prepared(feed_dict.values() if feed_dict else ())
 
-    GROWTH_RUNS = 10  # runs in a row, each after new ops were added, before the warning
+    GROWTH_RUNS = 10  # runs after which one line of code had added new ops, before the warning
 
     def _note_growth(self):
-        """Warn once when ops keep being added between runs: the TF1 slowdown trap."""
-        version = self._graph.version
-        grew = self._seen_version >= 0
-        self._seen_version = version
-        self._growth_streak = self._growth_streak + 1 if grew else 0
-        if self._growth_streak == self.GROWTH_RUNS and not self._warned_growth:
-            self._warned_growth = True
-            last = self._graph._ops[-1]
-            warnings.warn(
-                f"The graph has grown between each of the last {self.GROWTH_RUNS} runs of this "
-                f"session (it now has {version} ops; the newest, {last.describe()}). Creating "
-                f"ops inside a training loop makes every step slower and memory grow: build "
-                f"the graph once before the loop, and call graph.finalize() to make any later "
-                f"op creation an error.", RuntimeWarning, stacklevel=3)
+        """Warn once when ops keep being added between runs: the TF1 slowdown trap.
+
+        Counted per line of the user's code that created the new ops, over all runs: a loop
+        adding ops every step, every other step or every 100th step (a print that builds an
+        op) is caught however its runs interleave, while a program that builds more of its
+        graph a few times, from different lines, is not."""
+        ops, seen = self._graph._ops, self._seen_version
+        self._seen_version = len(ops)
+        if seen < 0 or self._warned_growth:
+            return
+        for site in {op.location for op in ops[seen:]}:
+            self._growth_sites[site] += 1
+            if self._growth_sites[site] == self.GROWTH_RUNS:
+                self._warned_growth = True
+                warnings.warn(
+                    f"The graph has grown between runs of this session {self.GROWTH_RUNS} times "
+                    f"with new ops created at {site} (it now has {len(ops)} ops; the newest, "
+                    f"{ops[-1].describe()}). Creating ops inside a training loop makes every "
+                    f"step slower and memory grow: build the graph once before the loop, and "
+                    f"call graph.finalize() to make any later op creation an error.",
+                    RuntimeWarning, stacklevel=3)
+                return
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function `f(*feed_values)` equal to `run(fetches, dict(zip(feed_list, values)))`,

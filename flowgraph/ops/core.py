@@ -28,12 +28,22 @@ def _default_array(value) -> np.ndarray:
     """TF's dtype rules for Python values: ints -> int32, floats -> float32."""
     if isinstance(value, (np.ndarray, np.generic)):
         return np.asarray(value)
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError as e:  # NumPy >= 1.24 refuses nested lists of unequal lengths
+        raise ValueError(f"Cannot convert {value!r} to a tensor: ragged nested lists ({e})") \
+            from None
     if arr.dtype == object:
+        if _all_ints(arr):
+            raise TypeError(f"Cannot convert {_short(arr)} to a tensor: it has integers out of "
+                            f"{_range_text('int64')}")
         raise TypeError(f"Cannot convert {value!r} to a tensor: ragged or mixed values")
     if arr.dtype.kind in "iu":
         if arr.size == 0 or (arr.min() >= np.iinfo(np.int32).min and arr.max() <= np.iinfo(np.int32).max):
             return arr.astype(np.int32)
+        if arr.dtype == np.uint64 and arr.max() > np.iinfo(np.int64).max:  # would wrap around
+            raise TypeError(f"Cannot convert {_short(arr)} to a tensor: it has integers out of "
+                            f"{_range_text('int64')}")
         return arr.astype(np.int64)
     if arr.dtype.kind == "f":
         return arr.astype(np.float32)
@@ -61,9 +71,12 @@ def as_array(value, dtype: DType | None, what: str) -> np.ndarray:
     except ValueError as e:
         raise ValueError(f"{what}: cannot convert to an array ({e})") from None
     if arr.dtype == object:
+        if dtype.is_integer and _all_ints(arr):  # Python ints too big for any NumPy integer
+            raise TypeError(f"{what}: expected {dtype.name}, but the value ({_short(arr)}) has "
+                            f"integers out of {_range_text(dtype.name)}")
         try:
             arr = np.asarray(value, dtype=dtype.np_dtype)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise TypeError(f"{what}: cannot convert {value!r} to {dtype.name}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{what}: expected {dtype.name}, got values of type {arr.dtype}")
@@ -72,6 +85,16 @@ def as_array(value, dtype: DType | None, what: str) -> np.ndarray:
         raise TypeError(f"{what}: expected {dtype.name}, but the value ({_short(arr)}, "
                         f"{arr.dtype}) cannot be held exactly in {dtype.name}")
     return out
+
+
+def _all_ints(arr) -> bool:
+    return arr.size > 0 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                for v in arr.flat)
+
+
+def _range_text(name: str) -> str:
+    info = np.iinfo(name)
+    return f"the range of {name}, [{info.min}, {info.max}]"
 
 
 def _short(arr) -> str:

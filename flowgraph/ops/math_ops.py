@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes, shapes
+from ..errors import InvalidArgumentError
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register, ufunc
 from ..shapes import TensorShape, fmt
 from .core import (FLOATS, NUMBERS, binary_inputs, check_dtype, convert_to_tensor, make,
@@ -126,8 +127,18 @@ multiply = _binary("Mul", ufunc("multiply"),
 real_div = _binary("RealDiv", ufunc("true_divide"),
                    lambda op, dy: _sum_pair(op, dy / op.inputs[1],
                                             -dy * op.outputs[0] / op.inputs[1]), FLOATS)
-floordiv = _binary("FloorDiv", ufunc("floor_divide"), NOT_DIFFERENTIABLE)
-floormod = _binary("FloorMod", ufunc("mod"),
+def _integer_checked(name):
+    """`xp.<name>(x, y)` that refuses an integer divisor of 0 as TF does (NumPy returns 0)."""
+    def forward(xp, x, y):
+        if y.dtype.kind in "iu" and not y.all():
+            raise InvalidArgumentError(None, None, "Integer division by zero")
+        return getattr(xp, name)(x, y)
+    forward.__name__ = f"checked_{name}"
+    return forward
+
+
+floordiv = _binary("FloorDiv", _integer_checked("floor_divide"), NOT_DIFFERENTIABLE)
+floormod = _binary("FloorMod", _integer_checked("mod"),
                    lambda op, dy: _sum_pair(op, dy, -dy * floordiv(op.inputs[0], op.inputs[1])))
 maximum = _binary("Maximum", ufunc("maximum"),
                   lambda op, dy: _sum_pair(op, where(op.inputs[0] >= op.inputs[1], dy, zeros_like(dy)),

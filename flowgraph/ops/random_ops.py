@@ -52,7 +52,7 @@ for _name, _sample in (("RandomUniform", lambda rng, shape: rng.random(shape)),
                        ("RandomStandardNormal", lambda rng, shape: rng.standard_normal(shape)),
                        ("TruncatedNormal", _truncated)):
     register(OpDef(_name, infer=_infer, kernel=_draw(_sample), grad=NOT_DIFFERENTIABLE,
-                   stateful=True))
+                   stateful=True, fresh=True))
 
 
 def _raw(op_type, shape, dtype, seed, name):

@@ -2,6 +2,8 @@
 argmax/argmin: one block per op."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes, shapes
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape
@@ -56,6 +58,24 @@ def _reduce_forward(fn):
     return forward
 
 
+def _extreme_forward(fn):
+    """max/min; over nothing they give TF's identity (-inf/+inf, an integer dtype's lowest
+    or highest value) where NumPy raises "zero-size array to reduction operation"."""
+    reduce = _reduce_forward(fn)
+
+    def forward(xp, x, axis, keepdims):
+        if x.size:
+            return reduce(xp, x, axis, keepdims)
+        info = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
+        identity = (-np.inf if fn == "max" else np.inf) if x.dtype.kind == "f" else \
+            (info.min if fn == "max" else info.max)
+        axes = range(x.ndim) if axis is None else axis
+        shape = [1 if i in axes else d for i, d in enumerate(x.shape)
+                 if keepdims or i not in axes]
+        return xp.full(shape, identity, dtype=x.dtype)
+    return forward
+
+
 def _unreduce(op, g):
     return unreduce(g, op.inputs[0], op.attrs["axis"], op.attrs["keepdims"])
 
@@ -88,13 +108,34 @@ def _prod_grad(op, dy):
     return [_unreduce(op, dy) * others]
 
 
+def _mean_forward(xp, x, axis, keepdims):
+    """The mean as TF computes it: the sum over `axis` divided by the count, exact for integer
+    dtypes (the division truncates toward zero, as C++'s does) and never through float. An
+    empty reduction gives nan for floats and 0 for integers (TF's identity values), without
+    NumPy's "Mean of empty slice" warning."""
+    n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis], dtype=np.int64))
+    if x.dtype.kind in "fc":
+        wide = np.float32 if x.dtype == np.float16 else None  # NumPy's own mean does this too
+        out = x.sum(axis=axis, keepdims=keepdims, dtype=wide) / x.dtype.type(n)  # 0/0: nan
+        return out.astype(x.dtype, copy=False)
+    wide = np.uint64 if x.dtype.kind == "u" else np.int64
+    total = x.sum(axis=axis, keepdims=keepdims, dtype=wide)  # wraps on overflow, as TF's does
+    if n == 0:
+        return xp.zeros_like(total, dtype=x.dtype)
+    quotient = total // n
+    if x.dtype.kind == "i":  # floor division rounds negative quotients down: truncate instead
+        quotient = quotient + ((total < 0) & (quotient * n != total))
+    return quotient.astype(x.dtype, copy=False)
+
+
 for _op, _fn, _grad, _allowed in (
         ("Sum", "sum", lambda op, dy: [_unreduce(op, dy)], NUMBERS),
-        ("Mean", "mean", _mean_grad, NUMBERS),
-        ("Max", "max", _extreme_grad, NUMBERS),
-        ("Min", "min", _extreme_grad, NUMBERS),
         ("Prod", "prod", _prod_grad, NUMBERS)):
     register(OpDef(_op, infer=_reduce_infer(_allowed), forward=_reduce_forward(_fn), grad=_grad))
+for _op, _fn in (("Max", "max"), ("Min", "min")):
+    register(OpDef(_op, infer=_reduce_infer(NUMBERS), forward=_extreme_forward(_fn),
+                   grad=_extreme_grad))
+register(OpDef("Mean", infer=_reduce_infer(NUMBERS), forward=_mean_forward, grad=_mean_grad))
 register(OpDef("Any", infer=_reduce_infer(BOOL), forward=_reduce_forward("any"),
                grad=NOT_DIFFERENTIABLE))
 register(OpDef("All", infer=_reduce_infer(BOOL), forward=_reduce_forward("all"),

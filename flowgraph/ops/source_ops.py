@@ -64,7 +64,7 @@ def _fill_infer(inputs, attrs):
 
 register(OpDef("Fill", infer=_fill_infer, grad=lambda op, dy: [None, _sum_all(dy)],
                forward=lambda xp, dims, value: xp.full(tuple(int(d) for d in dims.tolist()),
-                                                       value, dtype=value.dtype)))
+                                                       value, dtype=value.dtype), fresh=True))
 
 
 def _sum_all(t):
@@ -85,22 +85,34 @@ def _static_shape(shape):
                              ([shape] if isinstance(shape, int) else shape))]
 
 
+#: Fills of fewer elements become constants; larger ones stay Fill ops, computed at run time
+#: (TF1's rule: a 20000 x 10000 tf.zeros costs nothing until it runs, and is never held twice).
+SMALL_FILL = 1000
+
+
+def filled(shape, value, dtype, name):
+    """A tensor of `shape` (a list of ints or an int32 tensor) filled with `value`: a Const
+    when small, else a Fill op."""
+    dtype = dtypes.as_dtype(dtype)
+    scalar = np.asarray(value, dtype.np_dtype)
+    static = _static_shape(shape)
+    if static is not None and int(np.prod(static, dtype=np.int64)) < SMALL_FILL:
+        return constant(np.full(static, scalar), name=name)
+    if static is not None:
+        if any(d < 0 for d in static):
+            raise ValueError(f"{name}: dimensions must not be negative, got {static}")
+        shape = np.asarray(static, np.int32 if max(static) < 2**31 else np.int64)
+    return fill(shape, scalar, name=name)
+
+
 def zeros(shape, dtype=dtypes.float32, name=None):
     """A tensor of zeros; `shape` is a list of ints or an int32 tensor."""
-    dtype = dtypes.as_dtype(dtype)
-    static = _static_shape(shape)
-    if static is not None:
-        return constant(np.zeros(static, dtype.np_dtype), name=name or "zeros")
-    return fill(shape, np.zeros((), dtype.np_dtype), name=name or "zeros")
+    return filled(shape, 0, dtype, name or "zeros")
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
     """A tensor of ones; `shape` is a list of ints or an int32 tensor."""
-    dtype = dtypes.as_dtype(dtype)
-    static = _static_shape(shape)
-    if static is not None:
-        return constant(np.ones(static, dtype.np_dtype), name=name or "ones")
-    return fill(shape, np.ones((), dtype.np_dtype), name=name or "ones")
+    return filled(shape, 1, dtype, name or "ones")
 
 
 def _ones(xp, x):
@@ -110,8 +122,9 @@ def _ones(xp, x):
 
 
 register(OpDef("ZerosLike", infer=same_as_first, forward=lambda xp, x: xp.zeros(x.shape, dtype=x.dtype),
-               grad=NOT_DIFFERENTIABLE, shape_only=True))
-register(OpDef("OnesLike", infer=same_as_first, forward=_ones, grad=NOT_DIFFERENTIABLE, shape_only=True))
+               grad=NOT_DIFFERENTIABLE, shape_only=True, fresh=True))
+register(OpDef("OnesLike", infer=same_as_first, forward=_ones, grad=NOT_DIFFERENTIABLE, shape_only=True,
+               fresh=True))
 
 
 def zeros_like(tensor, dtype=None, name=None):

@@ -1,7 +1,7 @@
 """Variables and the ops that read and write them."""
 from __future__ import annotations
 
-from .. import dtypes
+from .. import dtypes, registry
 from ..default_session import session_for
 from ..errors import InvalidArgumentError
 from ..graph import GraphKeys, get_default_graph, user_location
@@ -56,11 +56,19 @@ def _shape_checker(op):
 
 def _assign_kernel(op, runtime):
     write, xp = runtime.variable_writer(op.inputs[0].op), runtime.xp
+    lock = runtime.update_lock([op.inputs[0].op])  # never lands inside another update
     check = _shape_checker(op)
+    # A value that may be someone else's array (a feed, a view of one) is copied; a fill's or
+    # a random draw's new array is kept as it is, so a large variable is never held twice.
+    # (Values are replaced, never changed in place, so even a shared folded constant is safe.)
+    copy = not registry.get(op.inputs[1].op.type).fresh_output
 
     def assign(value):
         check(value)
-        return write(xp.array(value, copy=True))
+        if copy:
+            value = xp.array(value, copy=True)
+        with lock:
+            return write(value)
     return assign
 
 
@@ -68,12 +76,14 @@ def _update_kernel(fn):
     def kernel(op, runtime):
         read = runtime.variable_reader(op.inputs[0].op)
         write = runtime.variable_writer(op.inputs[0].op)
+        lock = runtime.update_lock([op.inputs[0].op])  # read-modify-write as one step
         check = _shape_checker(op)
 
         def update(*args):
-            new = fn(read(), *args)
-            check(new)
-            return write(new)
+            with lock:
+                new = fn(read(), *args)
+                check(new)
+                return write(new)
         return update
     return kernel
 
@@ -163,7 +173,10 @@ class Variable:
         """The tensor that reads this variable."""
         return self._variable
 
-    read_value = value
+    def read_value(self):
+        """A new op that reads the variable, so it picks up the control dependencies around
+        the call (TF1 makes an Identity named "read" here, unlike `value()`)."""
+        return make("Identity", [self._variable], name="read")
 
     def __hash__(self):
         return id(self)

@@ -50,6 +50,7 @@ def _kernel(update, nrefs, grad_at):
         refs = [t.op for t in op.inputs[:nrefs]]
         reads = [runtime.variable_reader(r) for r in refs]
         writes = [runtime.variable_writer(r) for r in refs]
+        lock = runtime.update_lock(refs)  # the variable and its slots, read to write
         attrs = op.attrs
 
         def stored(value, dtype):  # an array of the variable's dtype (0-d results are scalars)
@@ -57,14 +58,15 @@ def _kernel(update, nrefs, grad_at):
                 xp.asarray(value, dtype=dtype)
 
         def run(*args):
-            old = [read() for read in reads]
-            if args[grad_at].shape != old[0].shape:
-                raise _mismatch(op, old[0], args[grad_at])
-            new = update(xp, *old, *args, **attrs)
-            dtype = old[0].dtype
-            for write, value in zip(writes[1:], new[1:]):
-                write(stored(value, dtype))
-            return writes[0](stored(new[0], dtype))
+            with lock:
+                old = [read() for read in reads]
+                if args[grad_at].shape != old[0].shape:
+                    raise _mismatch(op, old[0], args[grad_at])
+                new = update(xp, *old, *args, **attrs)
+                dtype = old[0].dtype
+                for write, value in zip(writes[1:], new[1:]):
+                    write(stored(value, dtype))
+                return writes[0](stored(new[0], dtype))
         return run
     return kernel
 
@@ -73,12 +75,14 @@ def _gradient_descent_kernel(op, runtime):
     """ApplyGradientDescent's own kernel: the update of every small graph's training step, one
     expression with no slots to write (half a microsecond less than the shared kernel)."""
     read, write = runtime.variable_reader(op.inputs[0].op), runtime.variable_writer(op.inputs[0].op)
+    lock = runtime.update_lock([op.inputs[0].op])
 
     def run(alpha, delta):
-        var = read()
-        if delta.shape != var.shape:
-            raise _mismatch(op, var, delta)
-        return write(var - alpha * delta)
+        with lock:
+            var = read()
+            if delta.shape != var.shape:
+                raise _mismatch(op, var, delta)
+            return write(var - alpha * delta)
     return run
 
 
