@@ -245,8 +245,8 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     """
     x = convert_to_tensor(inputs)
     decided = _is_true(training)
-    if decided is False:
-        return x
+    if decided is False:  # a new op, as TF1's smart_cond makes: it takes control dependencies
+        return identity(x, name=name or "dropout")
     dropped = nn_dropout(x, rate=rate, noise_shape=noise_shape, seed=seed,
                          name=name or "dropout")
     return dropped if decided else where(convert_to_tensor(training), dropped, x)

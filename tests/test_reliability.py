@@ -389,3 +389,24 @@ def test_downloads_honour_the_umask(tmp_path):
         os.umask(old)
     assert (tmp_path / "file.gz").read_bytes() == b"abc"
     assert (tmp_path / "file.gz").stat().st_mode & 0o777 == 0o644
+
+
+def test_layers_dropout_off_is_a_new_op_that_takes_control_dependencies():
+    v = tf.Variable(1.0)
+    inc = tf.assign_add(v, 1.0)
+    with tf.control_dependencies([inc]):
+        out = tf.layers.dropout(v.read_value(), rate=0.5, training=False)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(out) == 2.0
+    with tf.control_dependencies([inc]):
+        plain = tf.layers.dropout(tf.constant(3.0), training=False)
+    assert plain.op.type == "Identity" and plain.op.control_inputs
+
+
+def test_feeding_a_list_with_a_huge_python_int_to_float32_is_refused_not_inf():
+    p = tf.placeholder(tf.float32, [None], name="scores")
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match=r"scores:0.*cannot be held exactly in float32"):
+            sess.run(p, {p: [1.0, 2**200]})
+        np.testing.assert_array_equal(sess.run(p, {p: [1, 2**70]}), np.float32([1, 2**70]))

@@ -74,8 +74,8 @@ def as_array(value, dtype: DType | None, what: str) -> np.ndarray:
         if dtype.is_integer and _all_ints(arr):  # Python ints too big for any NumPy integer
             raise TypeError(f"{what}: expected {dtype.name}, but the value ({_short(arr)}) has "
                             f"integers out of {_range_text(dtype.name)}")
-        try:
-            arr = np.asarray(value, dtype=dtype.np_dtype)
+        try:  # floats through float64, so that the range check below sees an overflow
+            arr = np.asarray(value, dtype=np.float64 if dtype.is_floating else dtype.np_dtype)
         except (TypeError, ValueError, OverflowError):
             raise TypeError(f"{what}: cannot convert {value!r} to {dtype.name}") from None
     if arr.dtype.kind not in "biuf":
