@@ -19,7 +19,8 @@ from .ops.array_ops import (concat, expand_dims, identity, pack, rank, reshape, 
                             unstack)
 from .ops.control_flow_ops import group, no_op, tuple_ as tuple, with_dependencies  # noqa: F401
 from .ops.core import constant, convert_to_tensor  # noqa: F401
-from .ops.index_ops import gather, one_hot, strided_slice  # noqa: F401
+from .ops.index_ops import (gather, one_hot, reverse, reverse_sequence, reverse_v2,  # noqa: F401
+                            strided_slice)
 from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, div, divide, equal, exp,  # noqa: F401
                            floor, floor_div, floordiv, floormod, greater, greater_equal, less,
                            less_equal, log, log1p, logical_and, logical_not, logical_or,

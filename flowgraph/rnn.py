@@ -10,6 +10,7 @@ from __future__ import annotations
 from .graph import get_default_graph
 from .ops.array_ops import shape as shape_of, stack, unstack
 from .ops.core import convert_to_tensor
+from .ops.index_ops import reverse, reverse_sequence
 from .ops.math_ops import less, where
 from .ops.source_ops import zeros_like
 from .rnn_cell import map_state
@@ -100,18 +101,30 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
                               scope=None):
     """A forward and a backward dynamic_rnn over the same inputs (variables under
     "bidirectional_rnn/fw" and ".../bw"). Returns ((outputs_fw, outputs_bw), (state_fw,
-    state_bw)); the backward outputs are in input order. Without sequence_length the backward
-    pass reverses the whole time axis."""
-    if sequence_length is not None:
-        raise ValueError("bidirectional_dynamic_rnn: sequence_length is not supported yet; "
-                         "pad the sequences to one length")
+    state_bw)); the backward outputs are in input order.
+
+    The backward pass reads each sequence from its last step to its first: with
+    sequence_length, only the first sequence_length[i] steps of row i are reversed (as TF1
+    does with reverse_sequence), so padding never enters the backward state.
+    Example:
+        (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(cell_fw, cell_bw, x, lengths,
+                                                      dtype=tf.float32)
+        outputs = tf.concat([fw, bw], axis=2)
+    """
     x = convert_to_tensor(inputs)
-    time_axis = 0 if time_major else 1
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+    def backwards(t):
+        if sequence_length is None:
+            return reverse(t, [time_axis])
+        return reverse_sequence(t, sequence_length, seq_axis=time_axis, batch_axis=batch_axis)
+
     with variable_scope(scope or "bidirectional_rnn"):
-        out_fw, st_fw = dynamic_rnn(cell_fw, x, None, initial_state_fw, dtype,
+        out_fw, st_fw = dynamic_rnn(cell_fw, x, sequence_length, initial_state_fw, dtype,
                                     time_major=time_major, scope="fw")
-        reversed_x = stack(unstack(x, axis=time_axis)[::-1], axis=time_axis)
-        out_bw, st_bw = dynamic_rnn(cell_bw, reversed_x, None, initial_state_bw, dtype,
-                                    time_major=time_major, scope="bw")
-        out_bw = stack(unstack(out_bw, axis=time_axis)[::-1], axis=time_axis)
+        with variable_scope("bw"):
+            reversed_x = backwards(x)
+        out_bw, st_bw = dynamic_rnn(cell_bw, reversed_x, sequence_length, initial_state_bw,
+                                    dtype, time_major=time_major, scope="bw")
+        out_bw = backwards(out_bw)
     return (out_fw, out_bw), (st_fw, st_bw)

@@ -403,6 +403,29 @@ case("OneHot", lambda i: tf.one_hot(i, 4, dtype=tf.float64),
 case("OneHot", lambda i: tf.one_hot(i, 3, on_value=5.0, off_value=-1.0, axis=0, dtype=tf.float64),
      np.array([0, 2, 1, 2], np.int64),
      ref=lambda i: np.where(np.arange(3)[:, None] == i, 5.0, -1.0), name="axis0_onoff")
+case("ReverseV2", lambda x: tf.reverse(x, [1]), u(2, 3, 4), ref=lambda x: x[:, ::-1])
+case("ReverseV2", lambda x: tf.reverse(x, [0, -1]), u(3, 2, 5), ref=lambda x: x[::-1, :, ::-1],
+     name="two_axes", unknown_rank=False)  # a negative axis needs the rank
+
+
+def _reversed_sequences(x, lengths, seq_axis, batch_axis):
+    out = np.array(x)
+    for b, n in enumerate(lengths):
+        src = np.take(x, b, axis=batch_axis)
+        dst_axis = seq_axis - (seq_axis > batch_axis)
+        head = np.flip(np.take(src, np.arange(n), axis=dst_axis), axis=dst_axis)
+        index = [slice(None)] * x.ndim
+        index[batch_axis], index[seq_axis] = b, slice(0, n)
+        out[tuple(index)] = head
+    return out
+
+
+case("ReverseSequence", lambda x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+     u(3, 5, 2), np.array([5, 2, 0], np.int64),
+     ref=lambda x, n: _reversed_sequences(x, n, 1, 0))
+case("ReverseSequence", lambda x, n: tf.reverse_sequence(x, n, seq_axis=0, batch_axis=1),
+     u(4, 3), np.array([1, 4, 3], np.int32),
+     ref=lambda x, n: _reversed_sequences(x, n, 0, 1), name="time_major")
 case("Select", tf.where, bools(3, 4), u(3, 4), u(3, 4), ref=np.where)
 case("Select", tf.where, bools(3, 1), u(3, 4), u(4), ref=np.where, name="bcast")
 case("Select", tf.where, bools(), u(2, 3), u(2, 3), ref=np.where, name="scalarcond")

@@ -68,8 +68,19 @@ def test_flatten_with_unknown_dims_and_dropout_switch():
     with tf.Session() as sess:
         assert sess.run(flat, {x: np.ones((2, 4, 3))}).shape == (2, 12)
     assert layers.dropout(x, 0.5, is_training=False) is x
-    with pytest.raises(TypeError, match="Python bool"):
-        layers.dropout(x, 0.5, is_training=tf.placeholder(tf.bool, []))
+    with pytest.raises(TypeError, match="scalar bool tensor"):
+        layers.dropout(x, 0.5, is_training=tf.placeholder(tf.float32, []))
+
+
+def test_dropout_switched_by_a_bool_placeholder():
+    x = tf.ones([200, 50])
+    training = tf.placeholder(tf.bool, [])
+    out = layers.dropout(x, keep_prob=0.5, is_training=training)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(out, {training: False}), np.ones((200, 50)))
+        dropped = sess.run(out, {training: True})
+    assert set(np.unique(dropped)) == {0.0, 2.0}  # kept units scaled by 1 / keep_prob
+    assert 0.45 < (dropped == 0).mean() < 0.55
 
 
 def _xent(logits, targets):

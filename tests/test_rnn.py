@@ -224,3 +224,61 @@ def test_the_char_rnn_example_learns_its_sentence(tmp_path):
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "learned the sentence: True"
     assert lines[-2].endswith("you want to build a ship, don't drum up people to collect wood")
+
+
+# --- bidirectional_dynamic_rnn ----------------------------------------------------------
+def _reverse_rows(x, lengths):
+    out = x.copy()
+    for b, n in enumerate(lengths):
+        out[b, :n] = x[b, :n][::-1]
+    return out
+
+
+@pytest.mark.parametrize("time_major", [False, True], ids=["batch_major", "time_major"])
+@pytest.mark.parametrize("lengths", [None, [5, 2, 0]], ids=["full", "lengths"])
+def test_bidirectional_backward_pass_reads_each_sequence_from_its_end(time_major, lengths):
+    x_value = np.random.default_rng(7).standard_normal((3, 5, 2))
+    full = [5, 5, 5] if lengths is None else lengths
+    x = tf.placeholder(tf.float64, (5, 3, 2) if time_major else (3, 5, 2))
+    fw_cell, bw_cell = rnn_cell.GRUCell(4), rnn_cell.BasicLSTMCell(3)
+    (out_fw, out_bw), (st_fw, st_bw) = tf.nn.bidirectional_dynamic_rnn(
+        fw_cell, bw_cell, x, sequence_length=lengths, dtype=tf.float64, time_major=time_major)
+    names = sorted(v.op.name for v in tf.trainable_variables())
+    assert names == ["bidirectional_rnn/bw/basic_lstm_cell/bias",
+                     "bidirectional_rnn/bw/basic_lstm_cell/kernel",
+                     "bidirectional_rnn/fw/gru_cell/candidate/bias",
+                     "bidirectional_rnn/fw/gru_cell/candidate/kernel",
+                     "bidirectional_rnn/fw/gru_cell/gates/bias",
+                     "bidirectional_rnn/fw/gru_cell/gates/kernel"]
+    # the reference: the same backward cell run forward over sequences reversed in NumPy
+    ref_x = tf.placeholder(tf.float64, (3, 5, 2))
+    with tf.variable_scope("bidirectional_rnn", reuse=True):
+        ref_out, ref_state = tf.nn.dynamic_rnn(bw_cell, ref_x, sequence_length=lengths,
+                                               dtype=tf.float64, scope="bw")
+    fed = np.transpose(x_value, (1, 0, 2)) if time_major else x_value
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_bw, got_state, want_out, want_state = sess.run(
+            [out_bw, st_bw, ref_out, ref_state], {x: fed, ref_x: _reverse_rows(x_value, full)})
+    if time_major:
+        got_bw = np.transpose(got_bw, (1, 0, 2))
+    np.testing.assert_allclose(got_bw, _reverse_rows(want_out, full), rtol=1e-12)
+    np.testing.assert_allclose(got_state.h, want_state.h, rtol=1e-12)
+    if lengths is not None:
+        assert not got_bw[1, 2:].any() and not got_bw[2].any()  # past a row's length: zeros
+
+
+def test_bidirectional_gradient_matches_finite_differences():
+    x_value = np.random.default_rng(8).standard_normal((2, 4, 3))
+    x = tf.placeholder(tf.float64, (2, 4, 3))
+    (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
+        rnn_cell.BasicRNNCell(2), rnn_cell.BasicRNNCell(2), x, sequence_length=[4, 2],
+        dtype=tf.float64)
+    loss = tf.reduce_sum(tf.concat([fw, bw], axis=2) ** 2)
+    grad = tf.gradients(loss, x)[0]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = sess.run(grad, {x: x_value})
+        numeric = central_differences(lambda v: sess.run(loss, {x: v}), x_value)
+    np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8)
+    assert not got[1, 2:].any()  # steps past the second row's length do not count

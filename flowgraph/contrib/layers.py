@@ -13,7 +13,7 @@ from ..nn import dropout as nn_dropout, l2_loss, relu
 from ..ops.array_ops import reshape, shape as shape_of, stack
 from ..ops.core import convert_to_tensor
 from ..ops.conv_ops import conv2d as nn_conv2d
-from ..ops.math_ops import matmul
+from ..ops.math_ops import matmul, where
 from ..ops.pool_ops import avg_pool, max_pool
 from ..ops.reduction_ops import reduce_sum
 from ..variable_scopes import get_variable, variable_scope
@@ -174,16 +174,22 @@ def fully_connected(inputs, num_outputs, activation_fn=relu, normalizer_fn=None,
 @add_arg_scope
 def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_collections=None,
             scope=None, seed=None):
-    """Dropout with keep probability `keep_prob` while `is_training` (a Python bool), else the
-    inputs unchanged."""
-    if not isinstance(is_training, bool):
-        raise TypeError("contrib.layers.dropout: is_training must be a Python bool here; for a "
-                        "switch at run time use tf.nn.dropout with a keep_prob placeholder")
+    """Dropout with keep probability `keep_prob` while `is_training`, else the inputs
+    unchanged. is_training: a Python bool, or a scalar bool tensor (a placeholder fed True
+    while training) that chooses at run time.
+    Example: `h = tf.contrib.layers.dropout(h, 0.5, is_training=training)`."""
     x = convert_to_tensor(inputs)
-    if not is_training:
+    if is_training is False:
         return x
     with name_scope(scope, "Dropout"):
-        return nn_dropout(x, keep_prob=keep_prob, noise_shape=noise_shape, seed=seed)
+        if is_training is True:
+            return nn_dropout(x, keep_prob=keep_prob, noise_shape=noise_shape, seed=seed)
+        switch = convert_to_tensor(is_training)
+        if switch.dtype is not dtypes.bool_ or switch.shape.ndims not in (None, 0):
+            raise TypeError(f"contrib.layers.dropout: is_training must be a Python bool or a "
+                            f"scalar bool tensor, got {switch.describe()}")
+        dropped = nn_dropout(x, keep_prob=keep_prob, noise_shape=noise_shape, seed=seed)
+        return where(switch, dropped, x)
 
 
 @add_arg_scope

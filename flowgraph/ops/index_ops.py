@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import dtypes, shapes
 from ..backend import scatter_add
+from ..errors import InvalidArgumentError
 from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from .core import INDEX_INTS, NUMBERS, check_dtype, convert_to_tensor, make
@@ -157,3 +158,96 @@ register(OpDef("StridedSliceGrad", infer=lambda inputs, attrs: [(inputs[0].dtype
 def strided_slice(input_, key, name="strided_slice"):
     """`t[key]` for a key of ints, slices, None and ... (NumPy basic indexing)."""
     return make("StridedSlice", [convert_to_tensor(input_)], name=name, key=_normalize_key(key))
+
+
+# --- reversal ---------------------------------------------------------------------------
+def _reverse_axes(x, axis, what):
+    axes = [int(a) for a in (np.atleast_1d(axis).tolist() if axis is not None else [])]
+    if x.shape.ndims is None:
+        if any(a < 0 for a in axes):
+            raise ValueError(f"{what}: a negative axis needs a tensor of known rank, got "
+                             f"{x.describe()}")
+        return tuple(axes)
+    normal = shapes.normalize_axis(axes, x.shape.ndims)
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"{what}: axis {axes} names an axis twice")
+    return tuple(normal)
+
+
+register(OpDef("ReverseV2", infer=lambda inputs, attrs: [(inputs[0].dtype, inputs[0].shape)],
+               forward=lambda xp, x, axis: xp.flip(x, axis=axis) if axis else x,
+               grad=lambda op, dy: [make("ReverseV2", [dy], axis=op.attrs["axis"])]))
+
+
+def reverse(tensor, axis, name=None):
+    """`tensor` with the order of its entries along each axis in `axis` reversed.
+    Example: `tf.reverse(x, [1])` reverses the time axis of a [batch, time, depth] tensor."""
+    x = convert_to_tensor(tensor)
+    return make("ReverseV2", [x], name=name, axis=_reverse_axes(x, axis, "reverse"))
+
+
+reverse_v2 = reverse
+
+
+def _reverse_sequence_infer(inputs, attrs):
+    x, lengths = inputs
+    check_dtype(lengths, INDEX_INTS, "seq_lengths")
+    if lengths.shape.ndims not in (None, 1):
+        raise ValueError(f"reverse_sequence: seq_lengths must be a vector, got {lengths.describe()}")
+    nd = x.shape.ndims
+    if nd is not None:
+        seq, batch = attrs["seq_axis"], attrs["batch_axis"]
+        if not (0 <= seq < nd and 0 <= batch < nd) or seq == batch:
+            raise ValueError(f"reverse_sequence: seq_axis {seq} and batch_axis {batch} must be "
+                             f"two different axes of {x.describe()}")
+        n, m = x.shape.dims[batch], lengths.shape.dims[0] if lengths.shape.dims else None
+        if n is not None and m is not None and n != m:
+            raise ValueError(f"reverse_sequence: seq_lengths has {m} entries for a batch of "
+                             f"{n} (axis {batch} of {x.describe()})")
+    return [(x.dtype, x.shape)]
+
+
+def _reverse_sequence_forward(xp, x, lengths, seq_axis, batch_axis):
+    steps, batch = x.shape[seq_axis], x.shape[batch_axis]
+    if lengths.shape != (batch,):
+        raise InvalidArgumentError(None, None, f"reverse_sequence: seq_lengths has shape "
+                                               f"{fmt(lengths.shape)}, expected [{batch}]")
+    if lengths.size and (int(lengths.min()) < 0 or int(lengths.max()) > steps):
+        raise InvalidArgumentError(None, None, f"reverse_sequence: seq_lengths must be in "
+                                               f"[0, {steps}] (axis {seq_axis}'s length), got "
+                                               f"{lengths.tolist()}")
+    t = xp.arange(steps)[None, :]
+    n = lengths.astype(np.int64)[:, None]
+    index = xp.where(t < n, n - 1 - t, t)  # [batch, steps]: where each output step reads
+    shape = [1] * x.ndim
+    shape[batch_axis], shape[seq_axis] = batch, steps
+    if batch_axis > seq_axis:
+        index = index.T
+    index = xp.broadcast_to(index.reshape(shape), x.shape)
+    return xp.take_along_axis(x, index, axis=seq_axis)
+
+
+register(OpDef("ReverseSequence", infer=_reverse_sequence_infer, forward=_reverse_sequence_forward,
+               grad=lambda op, dy: [make("ReverseSequence", [dy, op.inputs[1]], **op.attrs), None],
+               tf_attrs=lambda op: {"seq_dim": op.attrs["seq_axis"],
+                                    "batch_dim": op.attrs["batch_axis"],
+                                    "T": op.inputs[0].dtype, "Tlen": op.inputs[1].dtype}))
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,
+                     seq_dim=None, batch_dim=None):
+    """Reverse the first seq_lengths[i] entries along `seq_axis` of each slice i along
+    `batch_axis` (default 0); the entries past a slice's length stay where they are.
+    Example: `tf.reverse_sequence(x, lengths, seq_axis=1, batch_axis=0)` on [batch, time, depth].
+    """
+    x = convert_to_tensor(input)
+    lengths = convert_to_tensor(seq_lengths, preferred_dtype=dtypes.int64)
+    seq = seq_axis if seq_axis is not None else seq_dim
+    if seq is None:
+        raise ValueError("reverse_sequence: give seq_axis (the axis to reverse)")
+    batch = batch_axis if batch_axis is not None else (batch_dim if batch_dim is not None else 0)
+    nd = x.shape.ndims
+    if nd is not None:
+        seq, batch = (shapes.normalize_axis(int(a), nd)[0] for a in (seq, batch))
+    return make("ReverseSequence", [x, lengths], name=name, seq_axis=int(seq),
+                batch_axis=int(batch))
