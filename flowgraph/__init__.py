@@ -21,12 +21,12 @@ from .ops.control_flow_ops import group, no_op, tuple_ as tuple, with_dependenci
 from .ops.core import constant, convert_to_tensor  # noqa: F401
 from .ops.index_ops import (gather, one_hot, reverse, reverse_sequence, reverse_v2,  # noqa: F401
                             strided_slice)
-from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, div, divide, equal, exp,  # noqa: F401
+from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, cos, div, divide, equal, exp,  # noqa: F401
                            floor, floor_div, floordiv, floormod, greater, greater_equal, less,
                            less_equal, log, log1p, logical_and, logical_not, logical_or,
                            logical_xor, matmul, maximum, minimum, mod, multiply, negative,
                            not_equal, pow, reciprocal, relu, rsqrt, scalar_mul, sigmoid, sign,
-                           sqrt, square, squared_difference, subtract, tanh, to_double,
+                           sin, sqrt, square, squared_difference, subtract, tanh, to_double,
                            to_float, to_int32, to_int64, truediv, where)
 from .ops.reduction_ops import (argmax, argmin, reduce_all, reduce_any, reduce_max,  # noqa: F401
                                 reduce_mean, reduce_min, reduce_prod, reduce_sum)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from . import registry
 from .graph import get_default_graph
 from .ops import source_ops
+from .ops.array_ops import merge_slice_grads
 from .ops.core import convert_to_tensor
-from .ops.math_ops import add_n
+from .ops.math_ops import add_n, merge_matmul_grads
 
 
 def _between(ys, xs):
@@ -90,8 +91,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None, **unu
 def _total(parts):
     if not parts:
         return None
-    if len(parts) == 1:
-        return parts[0]
-    return add_n(parts)
+    if len(parts) > 1:
+        parts = merge_matmul_grads(merge_slice_grads(parts))
+    return parts[0] if len(parts) == 1 else add_n(parts)
 
 

@@ -145,6 +145,7 @@ UNARY = [
     ("Relu", tf.relu, lambda x: np.maximum(x, 0), nz),
     ("Floor", tf.floor, np.floor, lambda *s: u(*s, lo=-3, hi=3)),
     ("Reciprocal", tf.reciprocal, np.reciprocal, nz),
+    ("Sin", tf.sin, np.sin, u), ("Cos", tf.cos, np.cos, u),
 ]
 for _op, _fn, _ref, _gen in UNARY:
     case(_op, _fn, _gen(2, 3), ref=_ref)

@@ -211,3 +211,66 @@ def test_no_sum_is_added_where_static_shapes_show_no_broadcast():
 def test_broadcast_keeps(x, other, keeps):
     from flowgraph.shapes import TensorShape, broadcast_keeps
     assert broadcast_keeps(TensorShape(x), TensorShape(other)) is keeps
+
+
+# --- sums of gradients merged into fewer ops --------------------------------------------
+def _types_feeding(t):
+    """The op types `t` is computed from (the ops a run of it executes)."""
+    seen, stack = set(), [t.op]
+    while stack:
+        op = stack.pop()
+        if op not in seen:
+            seen.add(op)
+            stack.extend(i.op for i in op.inputs)
+    return {op.type for op in seen}
+
+
+def _check_against_numeric(loss, x, x_value):
+    grad, = tf.gradients(loss, [x])
+    with tf.Session() as sess:
+        got = sess.run(grad, {x: x_value})
+        numeric = central_differences(lambda v: sess.run(loss, {x: v}), x_value)
+    np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8)
+    return grad
+
+
+def test_a_weight_used_by_several_products_gets_one_stacked_product():
+    rng = np.random.default_rng(5)
+    w = tf.placeholder(tf.float64, [3, 4])
+    xs = [tf.constant(rng.standard_normal((n, 3))) for n in (2, 5, 1)]  # batches may differ
+    loss = sum(tf.reduce_sum(tf.sin(tf.matmul(x, w))) for x in xs)
+    grad = _check_against_numeric(loss, w, rng.standard_normal((3, 4)))
+    assert grad.op.type == "MatMul" and grad.op.attrs["transpose_a"]
+    assert "AddN" not in _types_feeding(grad)
+
+
+def test_an_input_used_by_several_products_gets_one_side_by_side_product():
+    rng = np.random.default_rng(6)
+    h = tf.placeholder(tf.float64, [2, 3])
+    ws = [tf.constant(rng.standard_normal((3, n))) for n in (4, 1, 2)]
+    loss = sum(tf.reduce_sum(tf.tanh(tf.matmul(h, w))) for w in ws)
+    grad = _check_against_numeric(loss, h, rng.standard_normal((2, 3)))
+    assert grad.op.type == "MatMul" and grad.op.attrs["transpose_b"]
+
+
+def test_gradients_of_all_split_parts_are_one_concat_and_of_unstack_one_stack():
+    rng = np.random.default_rng(7)
+    x = tf.placeholder(tf.float64, [2, 6])
+    a, b, c = tf.split(x, [1, 3, 2], axis=1)
+    loss = tf.reduce_sum(tf.exp(a)) + tf.reduce_sum(b * b) + tf.reduce_sum(tf.sin(c))
+    grad = _check_against_numeric(loss, x, rng.standard_normal((2, 6)))
+    assert grad.op.type == "ConcatV2"
+    assert "StridedSliceGrad" not in _types_feeding(grad)
+    y = tf.placeholder(tf.float64, [3, 2])
+    rows = tf.unstack(y)
+    loss = sum(tf.reduce_sum(r * float(i + 1)) ** 2 for i, r in enumerate(rows))
+    assert _check_against_numeric(loss, y, rng.standard_normal((3, 2))).op.type == "Pack"
+
+
+def test_split_parts_that_leave_a_gap_or_overlap_are_summed_as_they_are():
+    rng = np.random.default_rng(8)
+    x = tf.placeholder(tf.float64, [5, 2])
+    first, _, last = tf.split(x, [2, 1, 2])          # the middle part is unused: a gap
+    overlap = x[1:4]                                  # overlaps both others
+    loss = tf.reduce_sum(first ** 2) + tf.reduce_sum(tf.exp(last)) + tf.reduce_sum(overlap * 3)
+    _check_against_numeric(loss, x, rng.standard_normal((5, 2)))

@@ -9,7 +9,7 @@ from ..registry import NOT_DIFFERENTIABLE, OpDef, register
 from ..shapes import TensorShape, fmt
 from .core import (INDEX_INTS, check_dtype, const_value, convert_to_tensor, make, merged_shape,
                    same_as_first, same_dtype)
-from .index_ops import gather, strided_slice
+from .index_ops import gather, slice_run, strided_slice
 from .source_ops import zeros_like
 
 
@@ -367,3 +367,26 @@ def tile(input, multiples, name=None):
     return make("Tile", [convert_to_tensor(input)], name=name,
                 multiples=tuple(int(m) for m in multiples))
 
+
+# --- the gradients of split and unstack ----------------------------------------------
+def merge_slice_grads(parts):
+    """`parts` (gradients to be summed) with each group of slice gradients that together tile
+    one tensor (the gradients of all the parts of a tf.split or tf.unstack) replaced by one
+    concat or stack of their upstream gradients: one buffer instead of a zero-filled copy of
+    the whole tensor per part and their sum. Other parts are kept as they are."""
+    runs, kept = {}, []
+    for p in parts:
+        run = slice_run(p)
+        if run is None:
+            kept.append(p)
+        else:
+            runs.setdefault(run[:2] + run[4:], []).append((run[2], run[3], p))
+    for (x, axis, indexed), pieces in runs.items():
+        pieces.sort(key=lambda piece: piece[0])
+        ends = [0] + [stop for _, stop, _ in pieces]
+        if [start for start, _, _ in pieces] != ends[:-1] or ends[-1] != x.shape.dims[axis]:
+            kept.extend(p for _, _, p in pieces)  # gaps or overlaps: summed as they are
+            continue
+        upstream = [p.op.inputs[0] for _, _, p in pieces]
+        kept.append(stack(upstream, axis=axis) if indexed else concat(upstream, axis))
+    return kept

@@ -251,3 +251,29 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
         seq, batch = (shapes.normalize_axis(int(a), nd)[0] for a in (seq, batch))
     return make("ReverseSequence", [x, lengths], name=name, seq_axis=int(seq),
                 batch_axis=int(batch))
+
+
+# --- gradients of slices that tile a tensor -------------------------------------------------
+def slice_run(grad):
+    """(x, axis, start, stop, indexed) when `grad` is a StridedSliceGrad whose slice takes one
+    contiguous run along one axis of x and all of every other axis (what split and unstack
+    make); else None."""
+    op = grad.op
+    if op.type != "StridedSliceGrad":
+        return None
+    x, key = op.inputs[1], op.attrs["key"]
+    axis = 0
+    while axis < len(key) and key[axis] == slice(None):
+        axis += 1
+    if x.shape.dims is None or axis != len(key) - 1 or axis >= len(x.shape.dims):
+        return None
+    k, length = key[axis], x.shape.dims[axis]
+    if length is None:
+        return None
+    if isinstance(k, int):
+        start = k % length if -length <= k < length else None
+        return None if start is None else (x, axis, start, start + 1, True)
+    if isinstance(k, slice) and k.step in (None, 1):
+        start, stop, _ = k.indices(length)
+        return (x, axis, start, stop, False) if start < stop else None
+    return None
