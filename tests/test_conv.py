@@ -86,6 +86,20 @@ def test_max_pool_tie_sends_the_gradient_to_the_first_max(backend):
     np.testing.assert_array_equal(dx[0, :, :, 0], [[0, 5], [0, 0]])
 
 
+@pytest.mark.parametrize("shape,k,padding", [
+    ((2, 6, 8, 3), (2, 2), "VALID"), ((2, 7, 5, 2), (2, 2), "VALID"),  # the last row cut off
+    ((1, 6, 6, 2), (3, 2), "SAME"), ((2, 4, 6, 1), (2, 3), "VALID")],
+    ids=["2x2", "2x2-crop", "3x2-same", "2x3"])
+def test_tiling_windows_take_the_fast_path_with_tf_ties(shape, k, padding, backend):
+    from op_cases_conv import ref_max_pool_grad
+    x = np.round(RNG.uniform(0, 2, shape))  # many ties within windows
+    out_h, out_w = -(-shape[1] // k[0]) if padding == "SAME" else shape[1] // k[0], \
+        -(-shape[2] // k[1]) if padding == "SAME" else shape[2] // k[1]
+    dy = RNG.standard_normal((shape[0], out_h, out_w, shape[3]))
+    got = _max_pool_grad(x, [1, *k, 1], [1, *k, 1], padding, dy, backend)
+    np.testing.assert_array_equal(got, ref_max_pool_grad(x, dy, k, k, padding))
+
+
 def test_overlapping_windows_accumulate(backend):
     dy = np.array([1.0, 10.0, 100.0, 1000.0]).reshape(1, 2, 2, 1)
     x = np.ones((1, 3, 3, 1))  # every window ties: each sends to its own top-left

@@ -96,12 +96,41 @@ def _max_pool_grad_infer(inputs, attrs):
 
 def _max_pool_grad_forward(xp, x, y, dy, **attrs):
     df = attrs["data_format"]
-    x, dy = to_nhwc(xp, x, df), to_nhwc(xp, dy, df)
+    x, y, dy = to_nhwc(xp, x, df), to_nhwc(xp, y, df), to_nhwc(xp, dy, df)
     g = _geom(x.shape, attrs)
+    if (g.sh, g.sw) == (g.kh, g.kw) and not (g.pt or g.pb or g.pl or g.pr) and \
+            tuple(y.shape) == tuple(dy.shape) == (x.shape[0], g.oh, g.ow, x.shape[3]):
+        return from_nhwc(xp, _tiled_max_pool_grad(xp, x, y, dy, g), df)
     idx = _argmax_windows(xp, x, g)
     _check_like(dy, idx.shape, "grad")
     out = unpad_sum(xp, lambda k: dy * (idx == k), g, x.shape[0], x.shape[3], dy.dtype)
     return from_nhwc(xp, out, df)
+
+
+def _tiled_max_pool_grad(xp, x, y, dy, g):
+    """MaxPoolGrad where the windows tile the input (stride = window, no padding: the
+    classic 2x2 pool), 2.5-3x faster than the general path (benchmarks/kernels.py): the input
+    seen as [n, oh, kh, ow, kw, c], each offset's slice compared with the pooled output y,
+    and dy written where it holds the window's first maximum (row-major, as TF's rule)."""
+    n, h, w, c = x.shape
+    rows, cols = g.oh * g.kh, g.ow * g.kw  # VALID may leave the last rows or columns out
+    tiles = x[:, :rows, :cols, :].reshape(n, g.oh, g.kh, g.ow, g.kw, c)
+    out = xp.empty((n, g.oh, g.kh, g.ow, g.kw, c), dtype=dy.dtype)
+    found = None
+    for i, j in g.offsets():
+        hit = tiles[:, :, i, :, j, :] == y
+        if found is None:
+            found = hit
+        else:
+            hit &= ~found  # a tie goes to the earlier position
+            found |= hit
+        xp.multiply(dy, hit, out=out[:, :, i, :, j, :])
+    out = out.reshape(n, rows, cols, c)
+    if (rows, cols) == (h, w):
+        return out
+    full = xp.zeros((n, h, w, c), dtype=dy.dtype)
+    full[:, :rows, :cols, :] = out
+    return full
 
 
 def _max_pool_grad_grad_infer(inputs, attrs):
