@@ -14,6 +14,12 @@ Unreduce (the gradient of a reduction: the reduced gradient broadcast back to th
 shape) can return a fresh contiguous buffer or a read-only stride-0 view from broadcast_to.
 Making the view costs almost nothing, but a view read by the kernels after it is slower
 wherever they need contiguous memory: matmul falls back from BLAS.
+
+Gradient sums: the weight gradient of an LSTM's kernel over 28 steps as 28 products a_t^T b_t
+and their sum, against one product of the stacked factors (what gradients.py builds).
+
+MaxPoolGrad: the general kernel (argmax per window, then a col2im sum) against the tiled path
+for windows that tile the input (stride = window, no padding).
 """
 from __future__ import annotations
 
@@ -89,6 +95,49 @@ def sigmoid_table(min_time):
     return rows
 
 
+def gradient_sum_table(min_time):
+    """Rows (case, separate products + sum, one stacked product, ratio)."""
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((32, 156), dtype=np.float32) for _ in range(28)]
+    ds = [rng.standard_normal((32, 512), dtype=np.float32) for _ in range(28)]
+
+    def separate():
+        out = xs[0].T @ ds[0]
+        for x, d in zip(xs[1:], ds[1:]):
+            out = out + x.T @ d
+        return out
+
+    def stacked():
+        return np.concatenate(xs).T @ np.concatenate(ds)
+    np.testing.assert_allclose(separate(), stacked(), rtol=1e-3, atol=1e-3)
+    t = per_call({"separate": separate, "stacked": stacked}, min_time)
+    return [("sum of 28 x^T d, x 32x156, d 32x512", t["separate"], t["stacked"],
+             t["stacked"] / t["separate"])]
+
+
+def max_pool_grad_table(min_time):
+    """Rows (case, general kernel, tiled path, tiled / general) for 2x2 pools, float32."""
+    from flowgraph.ops import conv_ops, pool_ops
+    rng, rows = np.random.default_rng(0), []
+    attrs = dict(ksize=(1, 2, 2, 1), strides=(1, 2, 2, 1), padding="VALID", data_format="NHWC")
+    for shape in ((100, 28, 28, 32), (100, 14, 14, 64)):
+        x = rng.standard_normal(shape, dtype=np.float32)
+        y = pool_ops._max_pool_forward(np, x, **attrs)
+        dy = rng.standard_normal(y.shape, dtype=np.float32)
+        g = pool_ops._geom(x.shape, attrs)
+
+        def general():
+            idx = pool_ops._argmax_windows(np, x, g)
+            return conv_ops.unpad_sum(np, lambda k: dy * (idx == k), g, shape[0], shape[3],
+                                      dy.dtype)
+        np.testing.assert_array_equal(general(), pool_ops._tiled_max_pool_grad(np, x, y, dy, g))
+        t = per_call({"general": general,
+                      "tiled": lambda: pool_ops._tiled_max_pool_grad(np, x, y, dy, g)}, min_time)
+        rows.append((f"MaxPoolGrad 2x2 of {'x'.join(map(str, shape))}", t["general"],
+                     t["tiled"], t["tiled"] / t["general"]))
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="shorter timing blocks")
@@ -105,6 +154,14 @@ def main(argv=None):
     print(f"{'Unreduce':44s} {'fresh buffer':>12s} {'stride-0 view':>14s} {'view/fresh':>11s}")
     for label, fresh, view, ratio in unreduce_table(min_time):
         print(f"{label:44s} {fmt_time(fresh):>12s} {fmt_time(view):>14s} {ratio:>10.2f}x")
+    print()
+    print(f"{'Gradient sums':44s} {'separate':>12s} {'stacked':>14s} {'stk/sep':>11s}")
+    for label, sep, stk, ratio in gradient_sum_table(min_time):
+        print(f"{label:44s} {fmt_time(sep):>12s} {fmt_time(stk):>14s} {ratio:>10.2f}x")
+    print()
+    print(f"{'Max-pool gradient':44s} {'general':>12s} {'tiled':>14s} {'tiled/gen':>11s}")
+    for label, gen, tiled, ratio in max_pool_grad_table(min_time):
+        print(f"{label:44s} {fmt_time(gen):>12s} {fmt_time(tiled):>14s} {ratio:>10.2f}x")
 
 
 if __name__ == "__main__":

@@ -367,7 +367,7 @@ def merge_matmul_grads(parts):
     """`parts` (gradients to be summed) with the products a_i^T b_i among them (the weight
     gradients of a matrix used at every step of an unrolled RNN, or by several layers) summed
     as one product of stacked factors, [a_1; ...; a_n]^T [b_1; ...; b_n]: one large matrix
-    product instead of n small ones and n - 1 additions (6x faster for an LSTM's 28 steps:
+    product instead of n small ones and n - 1 additions (half the time for an LSTM's 28 steps:
     benchmarks/kernels.py). a b_i^T products are merged likewise, stacked side by side."""
     groups, kept = {}, []
     for p in parts:

@@ -109,7 +109,7 @@ def _max_pool_grad_forward(xp, x, y, dy, **attrs):
 
 def _tiled_max_pool_grad(xp, x, y, dy, g):
     """MaxPoolGrad where the windows tile the input (stride = window, no padding: the
-    classic 2x2 pool), 2.5-3x faster than the general path (benchmarks/kernels.py): the input
+    classic 2x2 pool), 3-5x faster than the general path (benchmarks/kernels.py): the input
     seen as [n, oh, kh, ow, kw, c], each offset's slice compared with the pooled output y,
     and dy written where it holds the window's first maximum (row-major, as TF's rule)."""
     n, h, w, c = x.shape
