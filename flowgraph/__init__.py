@@ -36,7 +36,7 @@ from .ops.random_ops import random_normal, random_uniform, truncated_normal  # n
 from .ops.state_ops import (Variable, all_variables, assign, assign_add, assign_sub,  # noqa: F401
                             global_variables, global_variables_initializer,
                             initialize_all_variables, initialize_variables,
-                            local_variables, local_variables_initializer,
+                            is_variable_initialized, local_variables, local_variables_initializer,
                             trainable_variables, variables_initializer)
 from .session import InteractiveSession, Session, get_default_session  # noqa: F401
 from .shapes import TensorShape  # noqa: F401

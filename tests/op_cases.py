@@ -580,6 +580,10 @@ def _slice_grad(x, key, g):
 case("VariableV2", lambda x: tf.Variable(x).value(), u(2, 3), ref=lambda x: x, init=True)
 case("VariableV2", lambda x: tf.Variable(x, dtype=tf.int32).value(), ints(3), ref=lambda x: x,
      init=True, name="int32")
+case("IsVariableInitialized", lambda x: tf.is_variable_initialized(tf.Variable(x)), u(2),
+     ref=lambda x: np.bool_(True), init=True)
+case("IsVariableInitialized", lambda x: tf.is_variable_initialized(tf.Variable(x)), u(2),
+     ref=lambda x: np.bool_(False), name="before_init")
 # Assign also initializes, so no initializer run is needed
 case("Assign", lambda x: tf.assign(tf.Variable(np.zeros((2, 3))), x), u(2, 3), ref=lambda x: x)
 case("Assign", lambda x: tf.Variable(np.zeros(3)).assign(x), u(3), ref=lambda x: x,

@@ -96,6 +96,23 @@ register(OpDef("AssignSub", infer=_assign_infer, kernel=_update_kernel(lambda v,
                grad=NOT_DIFFERENTIABLE, stateful=True, ref_inputs=(0,)))
 
 
+def _is_initialized_kernel(op, runtime):
+    store, var, xp = runtime.variables, op.inputs[0].op, runtime.xp
+    return lambda: xp.asarray(var in store)
+
+
+register(OpDef("IsVariableInitialized", infer=lambda inputs, attrs: [(dtypes.bool_, TensorShape([]))],
+               kernel=_is_initialized_kernel, grad=NOT_DIFFERENTIABLE, stateful=True,
+               ref_inputs=(0,)))
+
+
+def is_variable_initialized(variable, name=None):
+    """A scalar bool op: whether `variable` has a value in the session that runs it.
+    Example: `sess.run(tf.is_variable_initialized(v))` is False until v's initializer ran."""
+    return make("IsVariableInitialized", [_ref(variable, "is_variable_initialized")],
+                name=name or "IsVariableInitialized")
+
+
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
     """Write `value` into variable `ref`; the op's output is the new value.
 
