@@ -1,0 +1,2 @@
+"""`keras.preprocessing`: `sequence.pad_sequences` for lists of word indices."""
+from . import sequence
