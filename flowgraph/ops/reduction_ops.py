@@ -2,6 +2,8 @@
 argmax/argmin: one block per op."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import dtypes, shapes
@@ -113,11 +115,12 @@ def _mean_forward(xp, x, axis, keepdims):
     dtypes (the division truncates toward zero, as C++'s does) and never through float. An
     empty reduction gives nan for floats and 0 for integers (TF's identity values), without
     NumPy's "Mean of empty slice" warning."""
-    n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis], dtype=np.int64))
+    n = x.size if axis is None else math.prod([x.shape[a] for a in axis])
     if x.dtype.kind in "fc":
-        wide = np.float32 if x.dtype == np.float16 else None  # NumPy's own mean does this too
-        out = x.sum(axis=axis, keepdims=keepdims, dtype=wide) / x.dtype.type(n)  # 0/0: nan
-        return out.astype(x.dtype, copy=False)
+        if x.dtype.itemsize == 2:  # float16 sums in float32, as NumPy's own mean does
+            return (x.sum(axis=axis, keepdims=keepdims, dtype=np.float32) / n).astype(x.dtype)
+        out = x.sum(axis=axis, keepdims=keepdims) / n  # 0/0: nan (warnings are off)
+        return out if out.dtype == x.dtype else out.astype(x.dtype)
     wide = np.uint64 if x.dtype.kind == "u" else np.int64
     total = x.sum(axis=axis, keepdims=keepdims, dtype=wide)  # wraps on overflow, as TF's does
     if n == 0:
