@@ -155,6 +155,9 @@ for _op, _fn, _ref in (("Neg", tf.negative, np.negative), ("Abs", tf.abs, np.abs
                        ("Sign", tf.sign, np.sign), ("Square", tf.square, np.square),
                        ("Relu", tf.nn.relu, lambda x: np.maximum(x, 0))):
     case(_op, _fn, ints(2, 3), ref=_ref, name="int32")
+case("Round", tf.round, np.array([[-2.5, -1.5, -0.5, 0.5], [1.5, 2.5, 0.49, -0.51]]),
+     ref=np.rint, grad=False)  # not differentiable, as in TF
+case("Round", tf.round, ints(2, 3), ref=lambda x: x, grad=False, name="int32")
 case("LogicalNot", tf.logical_not, bools(2, 3), ref=np.logical_not)
 case("LogicalNot", lambda x: ~x, bools(4), ref=np.logical_not, name="operator")
 

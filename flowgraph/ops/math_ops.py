@@ -69,6 +69,10 @@ relu = _unary("Relu", lambda xp, x: xp.maximum(x, 0),
               lambda op, dy: [relu_grad(dy, op.outputs[0])])
 logical_not = _unary("LogicalNot", ufunc("logical_not"), NOT_DIFFERENTIABLE, BOOL)
 floor = _unary("Floor", ufunc("floor"), lambda op, dy: [zeros_like(op.inputs[0])], FLOATS)
+round = _unary("Round", lambda xp, x: x if x.dtype.kind in "iub" else xp.rint(x),
+               NOT_DIFFERENTIABLE)
+round.__doc__ = ("Elementwise rounding to the nearest integer, halves to even (as TF: "
+                 "`tf.round([0.5, 1.5, 2.5])` is [0., 2., 2.]); integers pass unchanged.")
 sin = _unary("Sin", ufunc("sin"), lambda op, dy: [dy * cos(op.inputs[0])], FLOATS)
 cos = _unary("Cos", ufunc("cos"), lambda op, dy: [-dy * sin(op.inputs[0])], FLOATS)
 reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x,
