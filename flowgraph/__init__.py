@@ -25,8 +25,8 @@ from .ops.math_ops import (abs, add, add_n, cast, clip_by_value, cos, div, divid
                            floor, floor_div, floordiv, floormod, greater, greater_equal, less,
                            less_equal, log, log1p, logical_and, logical_not, logical_or,
                            logical_xor, matmul, maximum, minimum, mod, multiply, negative,
-                           not_equal, pow, reciprocal, relu, rsqrt, scalar_mul, sigmoid, sign,
-                           sin, sqrt, square, squared_difference, subtract, tanh, to_double,
+                           not_equal, pow, reciprocal, relu, round, rsqrt, scalar_mul, sigmoid,
+                           sign, sin, sqrt, square, squared_difference, subtract, tanh, to_double,
                            to_float, to_int32, to_int64, truediv, where)
 from .ops.reduction_ops import (argmax, argmin, reduce_all, reduce_any, reduce_max,  # noqa: F401
                                 reduce_mean, reduce_min, reduce_prod, reduce_sum)
@@ -56,3 +56,12 @@ newaxis = None
 from . import summary, viz  # noqa: E402,F401  (viz also gives Graph its Jupyter drawing)
 from . import compat  # noqa: E402,F401  (tf.compat.v1 and TF2's switches, for TF1 scripts)
 from .compat import disable_eager_execution, disable_v2_behavior, executing_eagerly  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # `tf.keras` (and, under `flowgraph run`, `import tensorflow as tf; tf.keras...`) imports
+    # flowgraph.keras only when a program asks for it
+    if name == "keras":
+        import importlib  # (only here: every other import of this module is eager)
+        return importlib.import_module(".keras", __name__)
+    raise AttributeError(f"module 'flowgraph' has no attribute {name!r}")

@@ -1,0 +1,83 @@
+"""Keras programs as learners have them, run unchanged under `flowgraph run`: the old
+`keras.*` import paths, `tensorflow.keras`, and what the programs print."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+from test_cli import ROOT, script
+
+PIMA_LIKE = """\
+from keras.models import Sequential
+from keras.layers.core import Dense
+from keras.layers import Dropout
+from keras.callbacks import EarlyStopping, ModelCheckpoint
+from keras.utils import np_utils
+from keras.utils.np_utils import to_categorical
+from keras.preprocessing.sequence import pad_sequences
+import keras.backend as K
+import numpy
+import tensorflow as tf
+from tensorflow.keras import layers
+
+seed = 0
+numpy.random.seed(seed)
+tf.set_random_seed(seed)
+dataset = numpy.loadtxt("data.csv", delimiter=",")
+X, Y = dataset[:, 0:8], dataset[:, 8]
+model = Sequential()
+model.add(Dense(12, input_dim=8, activation='relu'))
+model.add(Dense(8, activation='relu'))
+model.add(Dense(1, activation='sigmoid'))
+model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+history = model.fit(X, Y, epochs=3, batch_size=10, verbose=2)
+print("\\n Accuracy: %.4f" % (model.evaluate(X, Y, verbose=0)[1]))
+print(layers.Dense is Dense, tf.keras.layers.Dense is Dense, K.epsilon(),
+      to_categorical([1, 0]).tolist(), len(history.history['acc']))
+"""
+
+
+def _pima_data(folder):
+    rng = np.random.RandomState(4)
+    x = rng.rand(60, 8) * 5
+    y = (x[:, 0] + x[:, 4] > 5).astype(float)
+    np.savetxt(folder / "data.csv", np.column_stack([x, y]), delimiter=",", fmt="%.3f")
+
+
+def _run(folder, prog):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]))
+    return subprocess.run([sys.executable, "-m", "flowgraph.cli", "run", "--no-log", prog],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_book_style_keras_program_runs_unchanged(tmp_path):
+    _pima_data(tmp_path)
+    result = _run(tmp_path, script(tmp_path, PIMA_LIKE))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Epoch 1/3"
+    assert lines[1].startswith(" - 0s - loss: ") and " - acc: " in lines[1]
+    assert lines[-2].startswith(" Accuracy: 0.") and len(lines[-2]) == len(" Accuracy: 0.0000")
+    assert lines[-1] == "True True 1e-07 [[0.0, 1.0], [1.0, 0.0]] 3"
+
+
+def test_keras_aliases_are_gone_after_the_script(tmp_path):
+    from flowgraph.script import run_script
+    prog = script(tmp_path, "import keras\nfrom keras.models import Sequential\n")
+    assert run_script(prog) == 0
+    assert not [n for n in sys.modules if n == "keras" or n.startswith("keras.")]
+
+
+def test_child_processes_import_keras_too(tmp_path):
+    prog = script(tmp_path, textwrap.dedent("""\
+        import subprocess, sys
+        out = subprocess.run([sys.executable, "-c",
+                              "from keras.layers import Dense; print(Dense.__module__)"],
+                             capture_output=True, text=True)
+        print(out.stdout.strip() or out.stderr)
+        """))
+    result = _run(tmp_path, prog)
+    assert result.stdout.strip() == "flowgraph.keras.layers.core", result.stderr
