@@ -81,3 +81,22 @@ def test_child_processes_import_keras_too(tmp_path):
         """))
     result = _run(tmp_path, prog)
     assert result.stdout.strip() == "flowgraph.keras.layers.core", result.stderr
+
+
+def test_read_csv_delim_whitespace_works_again_while_a_script_runs(tmp_path, capsys):
+    import pandas as pd
+    from flowgraph.script import run_script
+    (tmp_path / "housing.csv").write_text(" 0.1  18.0   2.3\n 0.2  0.0    7.0\n")
+    prog = script(tmp_path, textwrap.dedent("""\
+        import pandas as pd
+        df = pd.read_csv("housing.csv", delim_whitespace=True, header=None)
+        print(df.shape, df.iloc[1, 2])
+        """))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert run_script(prog) == 0
+    finally:
+        os.chdir(cwd)
+    assert capsys.readouterr().out == "(2, 3) 7.0\n"
+    assert not hasattr(pd.read_csv, "__wrapped__")  # pandas is itself again after the script
