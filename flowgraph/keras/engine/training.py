@@ -231,6 +231,24 @@ class Model(Network):
         return unpack([np.asarray(o) for o in self._make_predict_function()(
             self._standardize_x(x))])
 
+    # -- saving (engine/saving.py) -------------------------------------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write the whole model to an HDF5 file: architecture, weights, training
+        configuration and optimizer state, in Keras 2's layout (`load_model` reads it)."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        saving.save_model(self, filepath, overwrite=overwrite,
+                          include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the layers' weights to an HDF5 file, in Keras 2's layout."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False):
+        """Load weights saved by `save_weights` (or `save`, or Keras 2 itself)."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
     def _build_from_data(self, x):
         """Sequential builds here when its first layer had no input shape."""
 
