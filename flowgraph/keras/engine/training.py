@@ -249,6 +249,22 @@ class Model(Network):
         from . import saving  # a real cycle: saving rebuilds models of these classes
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+    def get_config(self):
+        """The layers and the calls that connect them, as Keras 2.2.4's functional config."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        return saving.network_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model of this class from `get_config()`'s dict (a Sequential's too)."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        return saving.model_from_class(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        """The model's config as JSON (`keras.models.model_from_json` reads it back)."""
+        from . import saving  # a real cycle: saving rebuilds models of these classes
+        return saving.model_to_json(self, **kwargs)
+
     def _build_from_data(self, x):
         """Sequential builds here when its first layer had no input shape."""
 
