@@ -19,6 +19,7 @@ RUNS = {
     "multi_linear_regression": ["multi_linear_regression.py"],
     "logistic_regression": ["logistic_regression.py"],
     "logistic_multi": ["logistic_multi.py"],
+    "keras_bmi": ["keras_bmi.py", "--epochs", "6"],
 }
 
 
@@ -137,3 +138,11 @@ def test_bmi_csv_is_what_its_generator_makes(tmp_path):
         bmi = w / (h / 100) ** 2
         assert 120 <= h <= 200 and 35 <= w <= 80
         assert label == ("thin" if bmi < 18.5 else "normal" if bmi < 25 else "fat")
+
+
+def test_keras_bmi_trains_with_fit_and_early_stopping(runs):
+    lines = output(runs, "keras_bmi")
+    assert lines[1].startswith("Layer (type)") and "Total params: 4,547" in lines
+    epochs = [line for line in lines if line.startswith("Epoch ")]
+    assert epochs[0] == "Epoch 1/6" and len(epochs) <= 6
+    assert lines[-1].startswith("test loss = ") and numbers(lines[-1])[1] >= 0.9
