@@ -265,3 +265,14 @@ def test_a_recurrent_layer_over_unknown_steps_waits_for_the_data(capsys):
     history = model.fit(x, np.arange(8) % 2, batch_size=4, epochs=1, verbose=0)
     assert len(history.history["loss"]) == 1
     assert model.predict(x).shape == (8, 1) and model.count_params() == 558520
+
+
+def test_each_layers_ops_live_in_its_name_scope_for_tensorboard():
+    model = _pima_like()
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    ops = model.outputs[0].graph.get_operations()
+    forward = [op.name for op in ops if op.type in ("MatMul", "BiasAdd", "Relu", "Sigmoid")
+               and not op.name.startswith(("loss", "metrics", "training"))]
+    assert forward and all(name.split("/")[0] in ("dense_1", "dense_2", "dense_3")
+                           for name in forward), forward
+    assert any(op.name.startswith("loss/") for op in ops)
