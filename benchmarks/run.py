@@ -3,54 +3,25 @@ then the GPU benchmarks of benchmarks/gpu.py (one line saying they skipped, with
 
     python benchmarks/run.py            # all workloads
     python benchmarks/run.py --quick    # fewer repeats (a smoke run)
+
+The Keras `fit` rows (benchmarks/keras_fit.py) time one epoch per call; that script alone adds
+a TensorFlow 2 (tf_keras) column with --tf-python.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
 import numpy as np  # noqa: E402
 
+import keras_fit as KF  # noqa: E402
 import networks as N  # noqa: E402
 import workloads as W  # noqa: E402
-
-
-def _block_size(fn, min_time):
-    """Calls per timed block, so that a block takes about min_time / 5."""
-    fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - t0 >= min_time / 5 or n >= 1 << 20:
-            return n
-        n *= 4
-
-
-def per_call(impls: dict, min_time: float, rounds: int = 7) -> dict:
-    """Median seconds per call of each implementation, timed in interleaved blocks (A, B, A,
-    B, ...) so that drifts of the machine's speed fall on every implementation alike."""
-    sizes = {k: _block_size(fn, min_time) for k, fn in impls.items()}
-    blocks: dict = {k: [] for k in impls}
-    for _ in range(rounds):
-        for k, fn in impls.items():
-            n = sizes[k]
-            t0 = time.perf_counter()
-            for _ in range(n):
-                fn()
-            blocks[k].append((time.perf_counter() - t0) / n)
-    return {k: statistics.median(v) for k, v in blocks.items()}
-
-
-def fmt_time(s):
-    return f"{s * 1e6:.2f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
+from timing import fmt_time, per_call  # noqa: E402,F401  (kernels.py imports them from here)
 
 
 def main(argv=None):
@@ -60,7 +31,7 @@ def main(argv=None):
     min_time = 0.2 if args.quick else 1.0
     rows = []
     groups = (W.overhead_workloads, W.bmi_workloads, W.regression_workloads, W.mlp_workloads,
-              N.network_workloads)
+              N.network_workloads, KF.keras_fit_workloads)
     for group in groups:
         for name, impls in group().items():
             times = per_call(impls, min_time)

@@ -102,3 +102,31 @@ def test_kernel_tables_compare_equal_results():
     for table in (K.gradient_sum_table, K.max_pool_grad_table, K.sigmoid_table):
         rows = table(0.001)
         assert rows and all(r[1] > 0 and r[2] > 0 for r in rows)
+
+
+# --- benchmarks/keras_fit.py ------------------------------------------------------------------
+import keras_fit as KF  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(KF.SPECS))
+def test_keras_fit_baseline_matches_flowgraph(name):
+    """An epoch of two and a half batches (and the validation split) from the same weights and
+    the same shuffle: fit and the hand-written loop end with the same weights and logs."""
+    import flowgraph.keras as keras
+    sizes, activation, loss, batch_size, rows, split = spec = KF.SPECS[name]
+    rows = int(batch_size * 2.5 / (1.0 - split))
+    x, y = KF.make_data(sizes, rows)
+    weights = KF.initial_weights(sizes)
+    model = KF.build_model(keras, sizes, activation, loss, weights)
+    fg_step, np_step = KF.fit_step(model, x, y, batch_size, split), KF.numpy_step(spec, x, y)
+    np.random.seed(3)
+    fg_step()
+    np.random.seed(3)
+    np_step()
+    for g, w, w0 in zip(fg_step.params(), np_step.params(), weights):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-6)
+        assert not np.array_equal(w, w0)  # every parameter moved
+    logs = {k: v[-1] for k, v in model.history.history.items()}
+    assert sorted(logs) == sorted(np_step.loop.logs)
+    for k, v in np_step.loop.logs.items():
+        np.testing.assert_allclose(logs[k], v, rtol=1e-5, err_msg=k)

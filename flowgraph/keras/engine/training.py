@@ -111,8 +111,10 @@ class Model(Network):
                 self.metrics_tensors + [step],
                 self.inputs + self.targets + [K.learning_phase()])
 
+            training = np.array(True)  # fed as it is; a Python bool is converted per batch
+
             def train(arrays):
-                return run(*arrays, True)[:-1]
+                return run(*arrays, training)[:-1]
             self._train_function = train
         return self._train_function
 
