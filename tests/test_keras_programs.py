@@ -100,3 +100,26 @@ def test_read_csv_delim_whitespace_works_again_while_a_script_runs(tmp_path, cap
         os.chdir(cwd)
     assert capsys.readouterr().out == "(2, 3) 7.0\n"
     assert not hasattr(pd.read_csv, "__wrapped__")  # pandas is itself again after the script
+
+
+def test_k_fold_style_models_in_one_process_train_independently():
+    # the book's K-fold program builds and trains a new model per fold in one process
+    import flowgraph as tf
+    from flowgraph.keras.layers import Dense
+    from flowgraph.keras.models import Sequential
+    np.random.seed(0)
+    tf.set_random_seed(0)
+    rng = np.random.RandomState(2)
+    x = rng.rand(40, 6)
+    y = (x[:, 0] > 0.5).astype(float)
+    names, scores = [], []
+    for fold in range(3):
+        model = Sequential()
+        model.add(Dense(8, input_dim=6, activation="relu"))
+        model.add(Dense(1, activation="sigmoid"))
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        model.fit(x[fold:], y[fold:], epochs=2, batch_size=5, verbose=0)
+        names.append(model.layers[0].name)
+        scores.append(model.evaluate(x, y, verbose=0)[1])
+    assert len(set(names)) == 3  # new layers (and weights) per fold: dense_1, dense_3, dense_5
+    assert all(0.0 <= s <= 1.0 for s in scores)
