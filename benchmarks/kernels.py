@@ -143,26 +143,17 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="shorter timing blocks")
     args = ap.parse_args(argv)
     min_time = 0.1 if args.quick else 0.5
-    print(f"{'Kernel binding':44s} {'partial':>12s} {'lambda':>14s} {'lambda/part':>11s}")
-    for label, part, lam, ratio in binding_table(min_time):
-        print(f"{label:44s} {fmt_time(part):>12s} {fmt_time(lam):>14s} {ratio:>10.2f}x")
-    print()
-    print(f"{'Sigmoid':44s} {'logaddexp':>12s} {'1/(1+exp)':>14s} {'new/old':>11s}")
-    for label, old, new, ratio in sigmoid_table(min_time):
-        print(f"{label:44s} {fmt_time(old):>12s} {fmt_time(new):>14s} {ratio:>10.2f}x")
-    print()
-    print(f"{'Unreduce':44s} {'fresh buffer':>12s} {'stride-0 view':>14s} {'view/fresh':>11s}")
-    for label, fresh, view, ratio in unreduce_table(min_time):
-        print(f"{label:44s} {fmt_time(fresh):>12s} {fmt_time(view):>14s} {ratio:>10.2f}x")
-    print()
-    print(f"{'Gradient sums':44s} {'separate':>12s} {'stacked':>14s} {'stk/sep':>11s}")
-    for label, sep, stk, ratio in gradient_sum_table(min_time):
-        print(f"{label:44s} {fmt_time(sep):>12s} {fmt_time(stk):>14s} {ratio:>10.2f}x")
-    print()
-    print(f"{'Max-pool gradient':44s} {'general':>12s} {'tiled':>14s} {'tiled/gen':>11s}")
-    for label, gen, tiled, ratio in max_pool_grad_table(min_time):
-        print(f"{label:44s} {fmt_time(gen):>12s} {fmt_time(tiled):>14s} {ratio:>10.2f}x")
-
+    tables = (("Kernel binding", "partial", "lambda", "lambda/part", binding_table),
+              ("Sigmoid", "logaddexp", "1/(1+exp)", "new/old", sigmoid_table),
+              ("Unreduce", "fresh buffer", "stride-0 view", "view/fresh", unreduce_table),
+              ("Gradient sums", "separate", "stacked", "stk/sep", gradient_sum_table),
+              ("Max-pool gradient", "general", "tiled", "tiled/gen", max_pool_grad_table))
+    for i, (title, old_name, new_name, ratio_name, table) in enumerate(tables):
+        if i:
+            print()
+        print(f"{title:44s} {old_name:>12s} {new_name:>14s} {ratio_name:>11s}")
+        for label, old, new, ratio in table(min_time):
+            print(f"{label:44s} {fmt_time(old):>12s} {fmt_time(new):>14s} {ratio:>10.2f}x")
 
 if __name__ == "__main__":
     main()

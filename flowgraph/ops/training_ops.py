@@ -44,6 +44,12 @@ def _mismatch(op, var, grad):
                     f"'{op.inputs[0].op.name}' is {fmt(var.shape)}, grad is {fmt(grad.shape)}")
 
 
+def _stored(xp, value, dtype):
+    """`value` as an array of the variable's dtype (0-d results come back as scalars)."""
+    return value if getattr(value, "ndim", 0) and value.dtype == dtype else \
+        xp.asarray(value, dtype=dtype)
+
+
 def _kernel(update, nrefs, grad_at):
     def kernel(op, runtime):
         xp = runtime.xp
@@ -52,10 +58,6 @@ def _kernel(update, nrefs, grad_at):
         writes = [runtime.variable_writer(r) for r in refs]
         lock = runtime.update_lock(refs)  # the variable and its slots, read to write
         attrs = op.attrs
-
-        def stored(value, dtype):  # an array of the variable's dtype (0-d results are scalars)
-            return value if getattr(value, "ndim", 0) and value.dtype == dtype else \
-                xp.asarray(value, dtype=dtype)
 
         # The scalar inputs as NumPy scalars (`x[()]` of a 0-d array; a CuPy array stays as
         # it is): the same float32 arithmetic, at two thirds of the cost of 0-d arrays (Adam
@@ -73,8 +75,8 @@ def _kernel(update, nrefs, grad_at):
                 new = update(xp, *old, *args, **attrs)
                 dtype = old[0].dtype
                 for write, value in zip(writes[1:], new[1:]):
-                    write(stored(value, dtype))
-                return writes[0](stored(new[0], dtype))
+                    write(_stored(xp, value, dtype))
+                return writes[0](_stored(xp, new[0], dtype))
         return run
     return kernel
 
@@ -107,10 +109,6 @@ def _adam_kernel(op, runtime):
     lock = runtime.update_lock(refs)
     nesterov = op.attrs.get("use_nesterov", False)
 
-    def stored(value, dtype):  # an array of the variable's dtype (0-d results are scalars)
-        return value if getattr(value, "ndim", 0) and value.dtype == dtype else \
-            xp.asarray(value, dtype=dtype)
-
     def run(beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
         # 0-d inputs as NumPy scalars (`x[()]`; a CuPy array stays as it is): the same float
         # arithmetic at two thirds of the cost (Adam of an 8 x 12 variable: 10.5 us, 17.6 us)
@@ -127,9 +125,9 @@ def _adam_kernel(op, runtime):
             else:
                 new = var - m * alpha / (xp.sqrt(v) + epsilon[()])
             dtype = var.dtype
-            write_m(stored(m, dtype))
-            write_v(stored(v, dtype))
-            return write_var(stored(new, dtype))
+            write_m(_stored(xp, m, dtype))
+            write_v(_stored(xp, v, dtype))
+            return write_var(_stored(xp, new, dtype))
     return run
 
 
